@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: GPL-2.0
+# Two commands matter: "make run" (the demonstration) and "make test"
+# (everything CI checks).  The rest are steps of those, for the dev loop.
+# Build products live in $(VSM_CACHE), default ~/.cache/kvm-vsm.
+
+H := harness
+.PHONY: run test deps assemble export kernel selftests check qemu bochs baseline clean-cache
+
+test: deps kernel selftests check
+	$(H)/test.sh
+
+run: deps kernel selftests
+	$(H)/run-demo.sh
+
+deps:
+	$(H)/deps.sh
+
+assemble: deps
+	$(H)/assemble.sh
+
+# Edits to upstream files in the assembled tree -> patches/ (PATCH=name.patch
+# to start a new patch).
+export:
+	$(H)/export.sh
+
+kernel: assemble
+	$(H)/build-kernel.sh
+
+selftests: kernel
+	$(H)/build-tests.sh
+
+check: assemble
+	$(H)/check.sh
+
+# Quick loops: "make qemu T='vtl/hv_guest_demo hyperv_features'" runs just
+# those tests (default timeout 120 s) in QEMU; "make bochs T=..." in Bochs.
+qemu bochs: kernel selftests
+	$(H)/run-some.sh $@ $(T)
+
+# Regenerate tests/regression.list: every upstream x86 selftest that
+# passes on the kernel built without the patch series.
+baseline: deps
+	$(H)/baseline.sh
+
+clean-cache:
+	$(H)/clean-cache.sh

@@ -1,0 +1,32 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Regenerate tests/regression.list: build the kernel and selftests with no
+# patch series (a tree of its own under $VSM_CACHE/baseline), run every
+# upstream x86 KVM selftest in QEMU, and list those that pass.  Each gets
+# a timeout of three times its measured run time, at least 30 s.
+export VSM_BASELINE=1
+. "$(dirname "$0")/lib.sh"
+H=$REPO/harness
+tmo=${BASELINE_TIMEOUT:-300}
+
+"$H/assemble.sh"
+"$H/build-kernel.sh"
+"$H/build-tests.sh"
+
+mkdir -p "$OUT"
+list=$OUT/all.list
+make -s -C "$TREE/tools/testing/selftests/kvm" OUTPUT="$TOBJ" \
+	-f Makefile -f <(printf 'vsm-print-tests:\n\t@echo $(TEST_GEN_PROGS)\n') \
+	vsm-print-tests | tr ' ' '\n' | sed "s|^$TOBJ/||" | grep . |
+	awk -v t="$tmo" '{print $1, t}' > "$list"
+log "running $(wc -l < "$list") upstream selftests on the unpatched kernel"
+QEMU_SMP=${QEMU_SMP:-2} "$H/run-qemu.sh" "$list" "$OUT/all.log"
+VERBOSE=1 "$H/results.py" -v "qemu:$list:$OUT/all.log" | tee "$OUT/all.results" || true
+
+{
+	echo "# Upstream x86 KVM selftests that pass on unpatched $KSRC_PKG $(ksrc_version)"
+	echo "# in the QEMU runner (regenerate: make baseline).  Fields: test, timeout (s)."
+	awk '$1 == "PASS" {s = $3; sub(/s$/, "", s); t = int(s * 3 + 1);
+		if (t < 30) t = 30; print $2, t}' "$OUT/all.results"
+} > "$REPO/tests/regression.list"
+log "tests/regression.list: $(grep -vc '^#' "$REPO/tests/regression.list") tests"

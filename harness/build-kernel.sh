@@ -1,0 +1,39 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the test kernel in $KOBJ from the assembled tree: allnoconfig plus
+# config/vsm-test.config.  The config is regenerated only when the fragment
+# or the tree changes, so an unchanged tree rebuilds nothing.
+. "$(dirname "$0")/lib.sh"
+
+frag=$REPO/config/vsm-test.config
+kmake() {
+	make -s -C "$TREE" O="$KOBJ" -j"$JOBS" CC="ccache gcc" HOSTCC="ccache gcc" "$@"
+}
+
+mkdir -p "$KOBJ" "$STATE"
+stamp=$( (cat "$frag"; cat "$STATE/assembled") | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$STATE/kconfig" 2>/dev/null)" != "$stamp" ] || [ ! -f "$KOBJ/.config" ]; then
+	log "configuring kernel (allnoconfig + $(basename "$frag"))"
+	# Generate aside and install only if different: an identical config
+	# must not make kbuild rebuild anything.
+	cfg=$KOBJ/.config.vsm-new
+	KCONFIG_CONFIG=$cfg kmake allnoconfig
+	KCONFIG_CONFIG=$cfg "$TREE/scripts/kconfig/merge_config.sh" \
+		-m -O "$KOBJ" "$cfg" "$frag" >/dev/null
+	KCONFIG_CONFIG=$cfg kmake olddefconfig
+	# Every option the fragment sets must survive olddefconfig: a
+	# silently dropped debug option would make the tests toothless.
+	bad=0
+	while IFS= read -r line; do
+		case "$line" in CONFIG_*=n) want="# ${line%=n} is not set" ;;
+				CONFIG_*) want=$line ;; *) continue ;; esac
+		grep -qxF "$want" "$cfg" || { echo "config: wanted '$line'" >&2; bad=1; }
+	done < "$frag"
+	[ $bad = 0 ] || die "kernel config does not match $frag"
+	cmp -s "$cfg" "$KOBJ/.config" || cp "$cfg" "$KOBJ/.config"
+	rm -f "$cfg" "$cfg.old"
+	echo "$stamp" > "$STATE/kconfig"
+fi
+log "building kernel"
+kmake ${KMAKE_EXTRA:-} bzImage
+ln -sf "$KOBJ/arch/x86/boot/bzImage" "$VSM_CACHE/bzImage"

@@ -1,0 +1,13 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the upstream x86 KVM selftests and the VSM ones (vtl/), statically
+# linked so the initramfs needs no libraries, against the uapi headers of
+# the kernel under test.
+. "$(dirname "$0")/lib.sh"
+
+make -s -C "$TREE" O="$KOBJ" headers
+mkdir -p "$TOBJ"
+log "building KVM selftests"
+make -s -C "$TREE/tools/testing/selftests/kvm" -j"$JOBS" \
+	OUTPUT="$TOBJ" CC="ccache gcc" EXTRA_CFLAGS=-static \
+	KHDR_INCLUDES="-isystem $KOBJ/usr/include"

@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings for the harness scripts.  Source it; do not run it.
+#
+# Everything large (kernel tree, build output, ccache, logs) lives under
+# $VSM_CACHE, outside the repository, so a clean clone stays small and
+# the edit-build-test loop survives "git clean".
+
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VSM_CACHE=${VSM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kvm-vsm}
+# VSM_BASELINE=1: the same machinery on an unpatched tree of its own, for
+# the regression baseline (harness/baseline.sh).
+if [ "${VSM_BASELINE:-0}" = 1 ]; then
+	SERIES_DIR=/dev/null/none
+	VSM_CACHE=$VSM_CACHE/baseline
+else
+	SERIES_DIR=$REPO/patches
+fi
+
+# The Debian package we develop against.  deps.sh falls back, with a
+# warning, to whatever 6.12 the archive offers if this one is gone.
+KSRC_PKG=linux-source-6.12
+KSRC_VERSION=6.12.117-1~deb12u1
+KSRC_TARBALL=/usr/src/linux-source-6.12.tar.xz
+
+TREE=$VSM_CACHE/linux		# assembled source tree (quilt + links)
+KOBJ=$VSM_CACHE/obj		# kernel build output (make O=)
+TOBJ=$VSM_CACHE/selftests	# selftest build output
+OUT=$VSM_CACHE/out		# initramfs, ISO, logs, results
+STATE=$VSM_CACHE/state		# stamps recording what each stage was built from
+export CCACHE_DIR=${CCACHE_DIR:-${VSM_CACHE%/baseline}/ccache}
+# Relative paths in the cache key let the baseline tree hit the same cache.
+export CCACHE_BASEDIR=$VSM_CACHE
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+# Kernel builds embed the build time; let ccache hit across rebuilds.
+export KBUILD_BUILD_TIMESTAMP=${KBUILD_BUILD_TIMESTAMP:-2024-01-01}
+export KBUILD_BUILD_USER=vsm KBUILD_BUILD_HOST=harness
+
+# Top-level kernel directories under which the repo keeps new files at
+# their kernel paths.  Every regular file below them is linked into TREE.
+NEWFILE_DIRS="arch Documentation include tools virt"
+
+JOBS=${JOBS:-$(nproc)}
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Run as root, or through sudo when we are not.
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# The repo's new files, as paths relative to REPO, one per line.
+repo_new_files() {
+	local d
+	[ "${VSM_BASELINE:-0}" = 1 ] && return 0
+	for d in $NEWFILE_DIRS; do
+		if [ -d "$REPO/$d" ]; then (cd "$REPO" && find "$d" -type f); fi
+	done | LC_ALL=C sort
+}
+
+ksrc_version() { dpkg-query -W -f='${Version}' $KSRC_PKG 2>/dev/null; }
+
+# Hash of everything the assembled tree is made from; a tree whose
+# recorded stamp differs is stale.
+inputs_stamp() {
+	{
+		echo "$REPO $(ksrc_version)"
+		cat "$SERIES_DIR/series" 2>/dev/null || true
+		cat "$SERIES_DIR"/*.patch 2>/dev/null || true
+		repo_new_files
+	} | sha256sum | cut -d' ' -f1
+}
+
+# git in the assembled tree, which records pristine and assembled states.
+gitt() { git -C "$TREE" -c user.name=harness -c user.email=harness@localhost "$@"; }

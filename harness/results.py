@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Parse test-machine serial logs and decide pass or fail.
+
+results.py [--allow FILE] MACHINE:LIST:LOG [MACHINE:LIST:LOG ...]
+
+For each machine it reports KUnit cases (KTAP in the kernel log), every
+selftest in LIST (exit status, kselftest TAP subtests, timeouts), and the
+kernel-log check: any WARN, BUG, Oops, lockdep or KASAN/KFENCE report is a
+failure unless a line of the allow-list explains it.  A listed test that
+skips, times out or never ran is a failure: the lists name only tests that
+must run on that machine.  Ends with "N passed, N failed, N skipped" and
+exits non-zero on any failure.
+"""
+import re
+import sys
+
+KSFT_SKIP = 4
+TS = re.compile(r'^\[\s*\d+\.\d+\]\s?')
+# What the kernel prints when something is wrong.
+BAD = re.compile(r'------------\[ cut here \]------------|WARNING:|'
+                 r'BUG:|Oops|kernel BUG|general protection fault|'
+                 r'Kernel panic|possible recursive locking|'
+                 r'possible circular locking|inconsistent lock state|'
+                 r'suspicious RCU usage|'
+                 r'KASAN:|KFENCE:|UBSAN:|hung_task|soft lockup|'
+                 r'Call Trace:')
+
+
+def load_allow(path):
+    """Lines "machine<TAB>regex<TAB>reason"; the reason is mandatory."""
+    rules = []
+    if not path:
+        return rules
+    for line in open(path):
+        line = line.rstrip('\n')
+        if not line or line.startswith('#'):
+            continue
+        machine, regex, reason = line.split('\t', 2)
+        if not reason.strip():
+            sys.exit('allow-list rule without a reason: ' + line)
+        rules.append((machine, re.compile(regex)))
+    return rules
+
+
+def read_list(path):
+    tests = []
+    for line in open(path):
+        f = line.split()
+        if f and not f[0].startswith('#'):
+            tests.append((f[0], int(f[1])))
+    return tests
+
+
+class Machine:
+    def __init__(self, name, listfile, logfile, allow):
+        self.name = name
+        self.expected = read_list(listfile)
+        self.log = open(logfile, errors='replace').read().replace('\r', '')
+        self.allow = [r for m, r in allow if m in (name, '*')]
+        self.rows = []          # (suite, test, verdict, detail)
+
+    def add(self, suite, test, verdict, detail=''):
+        self.rows.append((suite, test, verdict, detail))
+
+    def dmesg(self):
+        m = re.search(r'VSM-DMESG-BEGIN\n(.*?)VSM-DMESG-END', self.log, re.S)
+        # No dump means the machine died early: check the console instead.
+        return (m.group(1) if m else self.log).splitlines()
+
+    def parse_kunit(self, lines):
+        """KTAP: "    # Subtest: <suite>", then "    ok N <case>" per case."""
+        suite = None
+        for raw in lines:
+            line = TS.sub('', raw)
+            m = re.match(r'^    # Subtest: (\S+)', line)
+            if m:
+                suite = m.group(1)
+                continue
+            m = re.match(r'^    (not ok|ok) \d+ (\S+)(?: # (SKIP.*))?', line)
+            if m and suite:
+                verdict = ('skip' if m.group(3) else
+                           'pass' if m.group(1) == 'ok' else 'fail')
+                self.add('kunit', suite + '.' + m.group(2), verdict,
+                         m.group(3) or '')
+            elif re.match(r'^(not ok|ok) \d+ ', line):
+                if line.startswith('not ok'):
+                    self.add('kunit', line.split()[3], 'fail', 'suite failed')
+                suite = None
+
+    def parse_selftests(self):
+        runs = {}
+        for m in re.finditer(r'VSM-TEST-BEGIN (\S+)\n(.*?)'
+                             r'VSM-TEST-END \1 rc=(\d+) start=(\S+) end=(\S+)',
+                             self.log, re.S):
+            runs[m.group(1)] = (m.group(2), int(m.group(3)),
+                                float(m.group(5)) - float(m.group(4)))
+        for name, tmo in self.expected:
+            suite = name.split('/')[0] if '/' in name else 'selftests'
+            if name not in runs:
+                self.add(suite, name, 'fail', 'did not run (machine died?)')
+                continue
+            out, rc, secs = runs[name]
+            bad_sub = re.findall(r'^not ok \d+ .*$', out, re.M)
+            bad_sub = [s for s in bad_sub if '# SKIP' not in s]
+            detail = '%.1fs' % secs
+            if rc == 137 and secs >= tmo - 1:
+                self.add(suite, name, 'fail', 'timed out after %ds' % tmo)
+            elif rc == KSFT_SKIP:
+                reason = re.findall(r'^(?:ok \d+ .*# SKIP.*|.*[Ss]kip.*)$',
+                                    out, re.M)
+                self.add(suite, name, 'fail', 'skipped but must run: ' +
+                         (reason[-1].strip() if reason else 'rc=4'))
+            elif rc != 0 or bad_sub:
+                last = [line for line in out.splitlines() if line.strip()]
+                why = bad_sub[0] if bad_sub else (last[-1] if last else '')
+                self.add(suite, name, 'fail', 'rc=%d %s' % (rc, why[:160]))
+            else:
+                self.add(suite, name, 'pass', detail)
+
+    def check_kernel_log(self, lines):
+        bad = []
+        for raw in lines:
+            line = TS.sub('', raw)
+            if not BAD.search(line):
+                continue
+            if any(r.search(line) for r in self.allow):
+                continue
+            bad.append(line.strip())
+        if 'VSM-DONE' not in self.log:
+            bad.insert(0, 'the run did not finish (no VSM-DONE marker)')
+        self.add('kernel-log', 'no WARN/BUG/Oops/lockdep/KASAN/KFENCE',
+                 'fail' if bad else 'pass', '; '.join(bad[:5]))
+
+    def run(self):
+        lines = self.dmesg()
+        self.parse_kunit(lines)
+        self.parse_selftests()
+        self.check_kernel_log(lines)
+        return self.rows
+
+
+def main(argv):
+    allow_file = None
+    if len(argv) > 1 and argv[1] == '--allow':
+        allow_file = argv[2]
+        argv = argv[2:]
+    allow = load_allow(allow_file)
+    total = {'pass': 0, 'fail': 0, 'skip': 0}
+    for spec in argv[1:]:
+        name, listfile, logfile = spec.split(':', 2)
+        rows = Machine(name, listfile, logfile, allow).run()
+        suites = {}
+        for suite, test, verdict, detail in rows:
+            suites.setdefault(suite, []).append((test, verdict, detail))
+            total[verdict] += 1
+        for suite, tests in suites.items():
+            counts = {v: sum(1 for t in tests if t[1] == v)
+                      for v in ('pass', 'fail', 'skip')}
+            print('%s/%s: %d passed, %d failed, %d skipped' %
+                  (name, suite, counts['pass'], counts['fail'], counts['skip']))
+            for test, verdict, detail in tests:
+                if verdict != 'pass' or VERBOSE:
+                    print('  %-4s %s %s' % (verdict.upper(), test, detail))
+    print('%d passed, %d failed, %d skipped' %
+          (total['pass'], total['fail'], total['skip']))
+    return 1 if total['fail'] or not (total['pass']) else 0
+
+
+VERBOSE = False
+if __name__ == '__main__':
+    if '-v' in sys.argv:
+        sys.argv.remove('-v')
+        VERBOSE = True
+    sys.exit(main(sys.argv))

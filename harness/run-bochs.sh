@@ -1,0 +1,61 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# run-bochs.sh LIST LOG: boot the test kernel in Bochs, whose "tigerlake"
+# CPU model emulates VMX with EPT and EPT sub-page write permission, so
+# kvm_intel runs real guests.  Bochs boots an isolinux ISO; its serial port
+# goes to LOG.  Debian's Bochs has no headless display, so the "term"
+# display runs on a pseudo-terminal made by script(1), and "-rc" feeds its
+# debugger prompt a "continue".
+. "$(dirname "$0")/lib.sh"
+
+list=$1 log=$2
+work=$OUT/bochs
+rm -rf "$work"
+mkdir -p "$work/iso/isolinux"
+"$REPO/harness/mkinitramfs.sh" "$list" "$work/iso/initrd.gz"
+cp "$VSM_CACHE/bzImage" "$work/iso/bzImage"
+cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 \
+	"$work/iso/isolinux/"
+cat > "$work/iso/isolinux/isolinux.cfg" <<CFG
+DEFAULT vsm
+PROMPT 0
+LABEL vsm
+  KERNEL /bzImage
+  APPEND initrd=/initrd.gz console=ttyS0,115200 loglevel=5 panic=-1 ${KERNEL_CMDLINE:-}
+CFG
+genisoimage -quiet -o "$work/boot.iso" -b isolinux/isolinux.bin \
+	-c isolinux/boot.cat -no-emul-boot -boot-load-size 4 -boot-info-table \
+	-J -R "$work/iso"
+
+cat > "$work/bochsrc" <<RC
+cpu: model=tigerlake, count=1, ips=${BOCHS_IPS:-200000000}, reset_on_triple_fault=1
+memory: guest=${BOCHS_MEM:-2048}, host=${BOCHS_MEM:-2048}
+romimage: file=/usr/share/bochs/BIOS-bochs-latest
+vgaromimage: file=/usr/share/vgabios/vgabios.bin
+ata0-master: type=cdrom, path=$work/boot.iso, status=inserted
+boot: cdrom
+com1: enabled=1, mode=file, dev=$log
+clock: sync=none, time0=utc
+display_library: term
+log: $work/bochs.log
+panic: action=fatal
+error: action=report
+info: action=ignore
+debug: action=ignore
+RC
+echo c > "$work/cont"
+
+budget=$(awk '!/^[[:space:]]*(#|$)/ {s += $2} END {print s + 900}' "$list")
+rm -f "$log"
+: > "$log"
+# Bochs does not exit on ACPI power-off; stop it once the run is done.
+TERM=xterm timeout -s KILL "$budget" \
+	script -qfec "bochs -q -f $work/bochsrc -rc $work/cont" /dev/null \
+	> "$work/screen.txt" 2>&1 &
+pid=$!
+while kill -0 $pid 2>/dev/null; do
+	grep -q '^VSM-DONE' "$log" 2>/dev/null && sleep 2 && break
+	sleep 2
+done
+pkill -KILL -f "bochs -q -f $work/bochsrc" 2>/dev/null || true
+wait $pid 2>/dev/null || true

@@ -1,0 +1,25 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# run-qemu.sh LIST LOG: boot the test kernel in QEMU (TCG, AMD EPYC model
+# with SVM and nested paging, so kvm_amd runs real guests) with an
+# initramfs holding the tests in LIST; the serial console goes to LOG.
+# QEMU's own complaints (TCG lacks a few EPYC features, none that KVM's
+# SVM support needs) go to LOG.stderr.
+. "$(dirname "$0")/lib.sh"
+
+list=$1 log=$2
+mkdir -p "$OUT"
+initrd=$OUT/$(basename "$list" .list)-qemu.cpio.gz
+"$REPO/harness/mkinitramfs.sh" "$list" "$initrd"
+
+# Whole-run limit: boot, plus every test's own timeout, plus slack.
+budget=$(awk '!/^[[:space:]]*(#|$)/ {s += $2} END {print s + 300}' "$list")
+rm -f "$log"
+timeout --foreground -s KILL "$budget" \
+	qemu-system-x86_64 -accel tcg,thread=multi -cpu EPYC,+svm,+npt \
+	-smp "${QEMU_SMP:-2}" -m "${QEMU_MEM:-4G}" \
+	-kernel "$VSM_CACHE/bzImage" -initrd "$initrd" \
+	-append "console=ttyS0 loglevel=5 panic=-1 ${KERNEL_CMDLINE:-}" \
+	-display none -monitor none -serial "file:$log" -no-reboot \
+	2> "$log.stderr" ||
+	echo "qemu exited with status $?" >> "$log"

@@ -1,0 +1,29 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The README's test command: build, then run the QEMU suite (the upstream
+# regression list plus the VSM tests) and the Bochs subset side by side,
+# then judge both logs.  Exit status is non-zero on any failure.
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p "$OUT"
+qlist=$OUT/qemu.list
+cat "$REPO/tests/regression.list" "$REPO/tests/vtl-qemu.list" > "$qlist"
+blist=$REPO/tests/bochs.list
+
+t0=$(date +%s)
+# Each emulator is single-threaded here; with both running, one core each.
+QEMU_SMP=${QEMU_SMP:-1} "$REPO/harness/run-qemu.sh" "$qlist" "$OUT/qemu.log" &
+qpid=$!
+if [ "${SKIP_BOCHS:-0}" != 1 ]; then
+	"$REPO/harness/run-bochs.sh" "$blist" "$OUT/bochs.log" &
+	bpid=$!
+fi
+wait $qpid || true
+echo "qemu suite: $(( $(date +%s) - t0 ))s (log: $OUT/qemu.log)"
+specs=("qemu:$qlist:$OUT/qemu.log")
+if [ "${SKIP_BOCHS:-0}" != 1 ]; then
+	wait "$bpid" || true
+	echo "bochs suite: $(( $(date +%s) - t0 ))s (log: $OUT/bochs.log)"
+	specs+=("bochs:$blist:$OUT/bochs.log")
+fi
+"$REPO/harness/results.py" --allow "$REPO/tests/allowlist" "${specs[@]}"

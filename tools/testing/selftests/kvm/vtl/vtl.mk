@@ -1,0 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# VSM selftests, included by ../Makefile.  Listing them here keeps new
+# tests out of the upstream Makefile and so out of the patch series.
+TEST_GEN_PROGS_x86_64 += vtl/hv_guest_demo
