@@ -29,7 +29,7 @@ kernel: assemble
 selftests: kernel
 	$(H)/build-tests.sh
 
-check: assemble
+check: kernel
 	$(H)/check.sh
 
 # Quick loops: "make qemu T='vtl/hv_guest_demo hyperv_features'" runs just

@@ -34,39 +34,69 @@ extract_pristine() {
 	echo "$ksrc_version" > "$STATE/source"
 }
 
-unexported_edits() {
-	gitt status --porcelain --untracked-files=no
+# Refuse to throw away work: edits to upstream files not yet exported, and
+# files created in the tree rather than in the repo.
+check_no_local_work() {
+	local work
+
+	[ -d "$TREE/.git" ] && [ "${FORCE:-0}" != 1 ] || return 0
+	work=$(gitt status --porcelain)
+	[ -z "$work" ] && return 0
+	echo "$work" >&2
+	die "the tree has edits that are not in the repo; run 'make export'" \
+	    "(new files belong in the repo at their kernel paths), or FORCE=1 to discard them"
 }
 
 assemble() {
-	local f
-
-	if [ -n "$(unexported_edits)" ] && [ "${FORCE:-0}" != 1 ]; then
-		unexported_edits >&2
-		die "the tree has edits to upstream files that are not in the series;" \
-		    "run 'make export' first, or FORCE=1 to discard them"
-	fi
+	check_no_local_work
 	log "assembling $TREE"
 	gitt checkout -q -f -B assembled pristine
 	gitt clean -q -ffdx
+	rm -f "$STATE/linked"
 	[ -d "$SERIES_DIR" ] && ln -s "$SERIES_DIR" "$TREE/patches"
 	if [ -s "$SERIES_DIR/series" ]; then
-		(cd "$TREE" && quilt push -a -q) >/dev/null ||
+		if ! (cd "$TREE" && quilt push -a -q) >/dev/null; then
+			# Leave a clean pristine tree, not a half-applied series that
+			# would look like unexported edits next time.
+			gitt reset -q --hard pristine
+			gitt clean -q -ffdx
 			die "the patch series does not apply"
+		fi
 	fi
-	repo_new_files | while read -r f; do
+	gitt add -A .
+	gitt commit -q --allow-empty -m "assembled"
+	series_stamp > "$STATE/assembled"
+}
+
+# Symlink the repo's new files into the tree and drop links to files the
+# repo no longer has.  The links are listed in git's exclude file, so they
+# are neither part of the assembled state nor "local work".
+link_new_files() {
+	local f want
+
+	want=$(repo_new_files)
+	[ "$want" = "$(cat "$STATE/linked" 2>/dev/null)" ] && return 0
+	while read -r f; do
+		[ -n "$f" ] && [ -L "$TREE/$f" ] && rm -f "$TREE/$f"
+	done < <(cat "$STATE/linked" 2>/dev/null)
+	while read -r f; do
+		[ -n "$f" ] || continue
 		if gitt cat-file -e "pristine:$f" 2>/dev/null; then
 			die "$f exists upstream; change it through the patch series"
 		fi
 		mkdir -p "$TREE/$(dirname "$f")"
 		ln -sfn "$REPO/$f" "$TREE/$f"
-	done
-	gitt add -A .
-	gitt commit -q --allow-empty -m "assembled"
-	inputs_stamp > "$STATE/assembled"
+	done <<<"$want"
+	{
+		printf '/.pc/\n/patches\n'
+		sed 's|^|/|' <<<"$want"
+	} > "$TREE/.git/info/exclude"
+	echo "$want" > "$STATE/linked"
 }
 
-[ "$(cat "$STATE/source" 2>/dev/null)" = "$ksrc_version" ] || extract_pristine
-if [ "$(cat "$STATE/assembled" 2>/dev/null)" != "$(inputs_stamp)" ]; then
-	assemble
+if [ "$(cat "$STATE/source" 2>/dev/null)" != "$ksrc_version" ]; then
+	check_no_local_work
+	extract_pristine
 fi
+[ "$(cat "$STATE/assembled" 2>/dev/null)" = "$(series_stamp)" ] || assemble
+link_new_files

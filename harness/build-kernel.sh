@@ -6,12 +6,19 @@
 . "$(dirname "$0")/lib.sh"
 
 frag=$REPO/config/vsm-test.config
+# EXTRA_FRAGMENT: one more fragment on top, for experiments such as
+# config/kasan.config (use a separate VSM_CACHE for those).
+if [ -n "${EXTRA_FRAGMENT:-}" ]; then
+	merged=$(mktemp)
+	cat "$frag" "$EXTRA_FRAGMENT" > "$merged"
+	frag=$merged
+fi
 kmake() {
 	make -s -C "$TREE" O="$KOBJ" -j"$JOBS" CC="ccache gcc" HOSTCC="ccache gcc" "$@"
 }
 
 mkdir -p "$KOBJ" "$STATE"
-stamp=$( (cat "$frag"; cat "$STATE/assembled") | sha256sum | cut -d' ' -f1)
+stamp=$( (cat "$frag"; cat "$STATE/assembled" "$STATE/linked") | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$STATE/kconfig" 2>/dev/null)" != "$stamp" ] || [ ! -f "$KOBJ/.config" ]; then
 	log "configuring kernel (allnoconfig + $(basename "$frag"))"
 	# Generate aside and install only if different: an identical config
@@ -28,7 +35,7 @@ if [ "$(cat "$STATE/kconfig" 2>/dev/null)" != "$stamp" ] || [ ! -f "$KOBJ/.confi
 		case "$line" in CONFIG_*=n) want="# ${line%=n} is not set" ;;
 				CONFIG_*) want=$line ;; *) continue ;; esac
 		grep -qxF "$want" "$cfg" || { echo "config: wanted '$line'" >&2; bad=1; }
-	done < "$frag"
+	done < <(grep '^CONFIG_' "$frag" | tac | awk -F= '!seen[$1]++')
 	[ $bad = 0 ] || die "kernel config does not match $frag"
 	cmp -s "$cfg" "$KOBJ/.config" || cp "$cfg" "$KOBJ/.config"
 	rm -f "$cfg" "$cfg.old"

@@ -5,7 +5,7 @@
 # the kernel under test.
 . "$(dirname "$0")/lib.sh"
 
-make -s -C "$TREE" O="$KOBJ" headers
+make -s -C "$TREE" O="$KOBJ" HOSTCC="ccache gcc" headers
 mkdir -p "$TOBJ"
 log "building KVM selftests"
 make -s -C "$TREE/tools/testing/selftests/kvm" -j"$JOBS" \

@@ -12,7 +12,8 @@ CHK=$VSM_CACHE/obj-check
 cd "$TREE"
 for p in $(grep -v '^#' "$REPO/patches/series" 2>/dev/null); do
 	f=$REPO/patches/$p
-	if ! grep -q '^Subject: \[PATCH\] .\{10,\}' "$f" || grep -q 'TODO' "$f" ||
+	if ! grep -q '^Subject: \[PATCH\] .\{10,\}' "$f" ||
+	   sed '/^---$/q' "$f" | grep -q 'TODO' ||
 	   ! grep -q '^Signed-off-by: ' "$f"; then
 		echo "check: $p needs a subject, a message that says why, and a Signed-off-by" >&2
 		fail=1

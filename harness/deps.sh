@@ -4,8 +4,8 @@
 # all of it is present already: dpkg is asked first, apt only if needed.
 . "$(dirname "$0")/lib.sh"
 
-PKGS="build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils
-      kmod rsync ccache quilt sparse python3 busybox-static
+PKGS="build-essential git bc bison flex libelf-dev libssl-dev cpio xz-utils
+      kmod procps ccache quilt sparse python3 busybox-static
       qemu-system-x86 bochs bochsbios vgabios bochs-term
       genisoimage isolinux syslinux-common util-linux"
 

@@ -11,6 +11,11 @@ export QUILTRC=$REPO/harness/quiltrc
 q() { (cd "$TREE" && quilt "$@"); }
 
 [ -d "$TREE/.git" ] || die "no assembled tree at $TREE; run 'make assemble'"
+# Refreshing a patch from a tree assembled from other inputs (say, before a
+# git pull changed patches/) would silently undo the repo's change.
+[ "$(cat "$STATE/assembled" 2>/dev/null)" = "$(series_stamp)" ] ||
+	die "the tree was assembled from other inputs than the repo has now;" \
+	    "commit or stash, then 'make assemble' and redo the edit"
 mapfile -t edited < <(gitt diff --name-only HEAD)
 untracked=$(gitt ls-files --others --exclude-standard)
 [ -z "$untracked" ] || printf 'note: new files in the tree are not exported; add them to the repo at their kernel paths:\n%s\n' "$untracked" >&2
@@ -48,4 +53,4 @@ log "refreshed patches/$target ($(q files "$target" | wc -l) files)"
 # The tree now matches the series again: record that as the assembled state.
 gitt add -u .
 gitt commit -q -m "exported into $target"
-inputs_stamp > "$STATE/assembled"
+series_stamp > "$STATE/assembled"

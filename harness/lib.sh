@@ -62,14 +62,18 @@ repo_new_files() {
 
 ksrc_version() { dpkg-query -W -f='${Version}' $KSRC_PKG 2>/dev/null; }
 
-# Hash of everything the assembled tree is made from; a tree whose
-# recorded stamp differs is stale.
-inputs_stamp() {
+# Hash of what the tree's upstream files are made from: source version and
+# patch series.  A tree whose recorded stamp differs is stale.  (The repo's
+# new files are only linked; assemble.sh keeps the links current cheaply.)
+series_stamp() {
 	{
 		echo "$REPO $(ksrc_version)"
-		cat "$SERIES_DIR/series" 2>/dev/null || true
-		cat "$SERIES_DIR"/*.patch 2>/dev/null || true
-		repo_new_files
+		if [ -f "$SERIES_DIR/series" ]; then
+			cat "$SERIES_DIR/series"
+			grep -v '^#' "$SERIES_DIR/series" | while read -r p _; do
+				cat "$SERIES_DIR/$p"
+			done
+		fi
 	} | sha256sum | cut -d' ' -f1
 }
 

@@ -16,6 +16,11 @@ import re
 import sys
 
 KSFT_SKIP = 4
+# What each runner exists for: the vendor module it must bring up.
+MACHINE_FACTS = {
+    'qemu': ['kvm_amd.npt=Y'],
+    'bochs': ['kvm_intel.ept=Y'],
+}
 TS = re.compile(r'^\[\s*\d+\.\d+\]\s?')
 # What the kernel prints when something is wrong.
 BAD = re.compile(r'------------\[ cut here \]------------|WARNING:|'
@@ -64,15 +69,25 @@ class Machine:
         self.rows.append((suite, test, verdict, detail))
 
     def dmesg(self):
-        m = re.search(r'VSM-DMESG-BEGIN\n(.*?)VSM-DMESG-END', self.log, re.S)
-        # No dump means the machine died early: check the console instead.
-        return (m.group(1) if m else self.log).splitlines()
+        """The kernel log: the dump /init makes at the end, plus whatever
+        the console printed after it (the power-off path).  No dump means
+        the machine died early: then the whole console is all there is."""
+        m = re.search(r'VSM-DMESG-BEGIN\n(.*?)VSM-DMESG-END(.*)', self.log, re.S)
+        if not m:
+            return self.log.splitlines()
+        return (m.group(1) + m.group(2)).splitlines()
 
     def parse_kunit(self, lines):
-        """KTAP: "    # Subtest: <suite>", then "    ok N <case>" per case."""
+        """KTAP: "    # Subtest: <suite>", then "    ok N <case>" per case,
+        then "ok N <suite>".  Every suite in the top-level plan must report:
+        a suite that crashed, or output lost, is a failure."""
         suite = None
+        planned = reported = 0
         for raw in lines:
             line = TS.sub('', raw)
+            m = re.match(r'^1\.\.(\d+)$', line)
+            if m:
+                planned += int(m.group(1))
             m = re.match(r'^    # Subtest: (\S+)', line)
             if m:
                 suite = m.group(1)
@@ -84,9 +99,13 @@ class Machine:
                 self.add('kunit', suite + '.' + m.group(2), verdict,
                          m.group(3) or '')
             elif re.match(r'^(not ok|ok) \d+ ', line):
+                reported += 1
                 if line.startswith('not ok'):
                     self.add('kunit', line.split()[3], 'fail', 'suite failed')
                 suite = None
+        if reported != planned:
+            self.add('kunit', 'all suites report', 'fail',
+                     '%d of %d planned suites reported' % (reported, planned))
 
     def parse_selftests(self):
         runs = {}
@@ -96,7 +115,7 @@ class Machine:
             runs[m.group(1)] = (m.group(2), int(m.group(3)),
                                 float(m.group(5)) - float(m.group(4)))
         for name, tmo in self.expected:
-            suite = name.split('/')[0] if '/' in name else 'selftests'
+            suite = 'vtl' if name.startswith('vtl/') else 'selftests'
             if name not in runs:
                 self.add(suite, name, 'fail', 'did not run (machine died?)')
                 continue
@@ -119,20 +138,47 @@ class Machine:
                 self.add(suite, name, 'pass', detail)
 
     def check_kernel_log(self, lines):
+        """A WARN is a block from "cut here" to "end trace": the allow-list
+        is matched against the block's first bad line, and an allowed
+        block is skipped whole.  Other lines are judged one by one."""
         bad = []
+        block = None
         for raw in lines:
-            line = TS.sub('', raw)
-            if not BAD.search(line):
+            line = TS.sub('', raw).strip()
+            if block is not None:
+                block.append(line)
+                if line.startswith('---[ end trace'):
+                    self.judge(block, bad)
+                    block = None
                 continue
-            if any(r.search(line) for r in self.allow):
-                continue
-            bad.append(line.strip())
+            if 'cut here' in line:
+                block = [line]
+            elif BAD.search(line):
+                self.judge([line], bad)
+        if block:
+            self.judge(block, bad)
         if 'VSM-DONE' not in self.log:
             bad.insert(0, 'the run did not finish (no VSM-DONE marker)')
+        boots = len(re.findall(r'^VSM-BOOTED', self.log, re.M))
+        if boots != 1:
+            bad.insert(0, 'the machine booted %d times' % boots)
         self.add('kernel-log', 'no WARN/BUG/Oops/lockdep/KASAN/KFENCE',
-                 'fail' if bad else 'pass', '; '.join(bad[:5]))
+                 'fail' if bad else 'pass', '; '.join(bad[:3]))
+
+    def judge(self, block, bad):
+        first = next((ln for ln in block if BAD.search(ln) and
+                      'cut here' not in ln), block[0])
+        if not any(r.search(first) for r in self.allow):
+            bad.append(first)
+
+    def check_machine(self):
+        for fact in MACHINE_FACTS.get(self.name, []):
+            ok = re.search(r'^VSM-PARAM ' + re.escape(fact) + '$', self.log, re.M)
+            self.add('machine', fact, 'pass' if ok else 'fail',
+                     '' if ok else 'the vendor module is not up as expected')
 
     def run(self):
+        self.check_machine()
         lines = self.dmesg()
         self.parse_kunit(lines)
         self.parse_selftests()

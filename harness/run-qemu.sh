@@ -22,4 +22,4 @@ timeout --foreground -s KILL "$budget" \
 	-append "console=ttyS0 loglevel=5 panic=-1 ${KERNEL_CMDLINE:-}" \
 	-display none -monitor none -serial "file:$log" -no-reboot \
 	2> "$log.stderr" ||
-	echo "qemu exited with status $?" >> "$log"
+	{ echo "qemu exited with status $?" >> "$log"; exit 1; }

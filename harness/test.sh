@@ -10,20 +10,23 @@ qlist=$OUT/qemu.list
 cat "$REPO/tests/regression.list" "$REPO/tests/vtl-qemu.list" > "$qlist"
 blist=$REPO/tests/bochs.list
 
+rm -f "$OUT/qemu.log" "$OUT/bochs.log"
 t0=$(date +%s)
-# Each emulator is single-threaded here; with both running, one core each.
-QEMU_SMP=${QEMU_SMP:-1} "$REPO/harness/run-qemu.sh" "$qlist" "$OUT/qemu.log" &
+"$REPO/harness/run-qemu.sh" "$qlist" "$OUT/qemu.log" &
 qpid=$!
 if [ "${SKIP_BOCHS:-0}" != 1 ]; then
 	"$REPO/harness/run-bochs.sh" "$blist" "$OUT/bochs.log" &
 	bpid=$!
 fi
-wait $qpid || true
+status=0
+wait $qpid || status=1
 echo "qemu suite: $(( $(date +%s) - t0 ))s (log: $OUT/qemu.log)"
 specs=("qemu:$qlist:$OUT/qemu.log")
 if [ "${SKIP_BOCHS:-0}" != 1 ]; then
-	wait "$bpid" || true
+	wait "$bpid" || status=1
 	echo "bochs suite: $(( $(date +%s) - t0 ))s (log: $OUT/bochs.log)"
 	specs+=("bochs:$blist:$OUT/bochs.log")
 fi
-"$REPO/harness/results.py" --allow "$REPO/tests/allowlist" "${specs[@]}"
+"$REPO/harness/results.py" --allow "$REPO/tests/allowlist" "${specs[@]}" || status=1
+[ $status = 0 ] || echo "FAILED (logs in $OUT)"
+exit $status
