@@ -75,7 +75,7 @@ link_new_files() {
 	local f want
 
 	want=$(repo_new_files)
-	[ "$want" = "$(cat "$STATE/linked" 2>/dev/null)" ] && return 0
+	[ -f "$STATE/linked" ] && [ "$want" = "$(cat "$STATE/linked")" ] && return 0
 	while read -r f; do
 		[ -n "$f" ] && [ -L "$TREE/$f" ] && rm -f "$TREE/$f"
 	done < <(cat "$STATE/linked" 2>/dev/null)

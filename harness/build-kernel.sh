@@ -42,5 +42,13 @@ if [ "$(cat "$STATE/kconfig" 2>/dev/null)" != "$stamp" ] || [ ! -f "$KOBJ/.confi
 	echo "$stamp" > "$STATE/kconfig"
 fi
 log "building kernel"
-kmake ${KMAKE_EXTRA:-} bzImage
+kmake ${KMAKE_EXTRA:-} bzImage modules
+# Stage the modules for the initramfs; rsync keeps unchanged files as they
+# are, so an unchanged kernel leaves the stage untouched.
+stage=$KOBJ/modules-staged
+rm -rf "$stage.new"
+kmake INSTALL_MOD_PATH="$stage.new" INSTALL_MOD_STRIP=1 DEPMOD=/sbin/depmod modules_install
+mkdir -p "$stage"
+rsync -a --checksum --delete "$stage.new/" "$stage/"
+rm -rf "$stage.new"
 ln -sf "$KOBJ/arch/x86/boot/bzImage" "$VSM_CACHE/bzImage"

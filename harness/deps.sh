@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 PKGS="build-essential git bc bison flex libelf-dev libssl-dev cpio xz-utils
-      kmod procps ccache quilt sparse python3 busybox-static
+      kmod rsync procps ccache quilt sparse python3 busybox-static
       qemu-system-x86 bochs bochsbios vgabios bochs-term
       genisoimage isolinux syslinux-common util-linux"
 

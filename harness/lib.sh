@@ -43,6 +43,11 @@ NEWFILE_DIRS="arch Documentation include tools virt"
 
 JOBS=${JOBS:-$(nproc)}
 
+# Kernel command line for both test machines.  tsc=reliable: emulation
+# jitter would otherwise let the clocksource watchdog mark the TSC unstable
+# at random, which changes what the KVM clock tests see.
+KCMDLINE="console=ttyS0,115200 loglevel=5 panic=-1 tsc=reliable ${KERNEL_CMDLINE:-}"
+
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 

@@ -12,6 +12,7 @@ trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,tests,proc,sys,dev,tmp}
 cp /bin/busybox "$stage/bin/busybox"
 cp "$REPO/harness/init" "$stage/init"
+cp -a "$KOBJ/modules-staged/lib" "$stage/lib"
 grep -Ev '^[[:space:]]*(#|$)' "$list" > "$stage/tests.list" || true
 while read -r name _; do
 	[ -x "$TOBJ/$name" ] || die "test $name is not built (looked in $TOBJ)"

@@ -26,7 +26,7 @@ DEFAULT vsm
 PROMPT 0
 LABEL vsm
   KERNEL /bzImage
-  APPEND initrd=/initrd.gz console=ttyS0,115200 loglevel=5 panic=-1 clearcpuid=pku,avx512f ${KERNEL_CMDLINE:-}
+  APPEND initrd=/initrd.gz $KCMDLINE clearcpuid=pku,avx512f
 CFG
 genisoimage -quiet -o "$work/boot.iso" -b isolinux/isolinux.bin \
 	-c isolinux/boot.cat -no-emul-boot -boot-load-size 4 -boot-info-table \

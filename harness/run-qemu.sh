@@ -19,7 +19,7 @@ timeout --foreground -s KILL "$budget" \
 	qemu-system-x86_64 -accel tcg,thread=multi -cpu EPYC,+svm,+npt \
 	-smp "${QEMU_SMP:-2}" -m "${QEMU_MEM:-4G}" \
 	-kernel "$VSM_CACHE/bzImage" -initrd "$initrd" \
-	-append "console=ttyS0 loglevel=5 panic=-1 ${KERNEL_CMDLINE:-}" \
+	-append "$KCMDLINE" \
 	-display none -monitor none -serial "file:$log" -no-reboot \
 	2> "$log.stderr" ||
 	{ echo "qemu exited with status $?" >> "$log"; exit 1; }

@@ -27,6 +27,9 @@ if [ "${SKIP_BOCHS:-0}" != 1 ]; then
 	echo "bochs suite: $(( $(date +%s) - t0 ))s (log: $OUT/bochs.log)"
 	specs+=("bochs:$blist:$OUT/bochs.log")
 fi
+for s in "${specs[@]}"; do
+	echo "${s%%:*} machine: $(grep -h '^VSM-PARAM \|^VSM-MSR ' "${s##*:}" | cut -d' ' -f2- | tr -d '\r' | tr '\n' ' ')"
+done
 "$REPO/harness/results.py" --allow "$REPO/tests/allowlist" "${specs[@]}" || status=1
 [ $status = 0 ] || echo "FAILED (logs in $OUT)"
 exit $status
