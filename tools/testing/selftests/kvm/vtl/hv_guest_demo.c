@@ -83,7 +83,7 @@ static void report_step(struct ucall *uc, u32 vp_index_expected)
 
 	switch (step) {
 	case STEP_CPUID:
-		ksft_test_result_pass("guest sees Hyper-V interface \"Hv#1\" from \"%s\", max leaf 0x%lx\n",
+		ksft_test_result_pass("Hyper-V interface \"Hv#1\" from \"%s\", max leaf 0x%lx\n",
 				      (char *)vendor, a);
 		break;
 	case STEP_HYPERCALL_PAGE:
@@ -91,7 +91,7 @@ static void report_step(struct ucall *uc, u32 vp_index_expected)
 				      a, b == 0xc1 ? "VMCALL" : "VMMCALL");
 		break;
 	case STEP_HYPERCALL:
-		ksft_test_result_pass("HvCallNotifyLongSpinWait succeeded, bad code got status %lu\n", a);
+		ksft_test_result_pass("HvCallNotifyLongSpinWait ok, bad code got status %lu\n", a);
 		break;
 	case STEP_VP_INDEX:
 		TEST_ASSERT_EQ(a, vp_index_expected);
