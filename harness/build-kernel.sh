@@ -10,6 +10,7 @@ frag=$REPO/config/vsm-test.config
 # config/kasan.config (use a separate VSM_CACHE for those).
 if [ -n "${EXTRA_FRAGMENT:-}" ]; then
 	merged=$(mktemp)
+	trap 'rm -f "$merged"' EXIT
 	cat "$frag" "$EXTRA_FRAGMENT" > "$merged"
 	frag=$merged
 fi

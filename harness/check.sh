@@ -11,7 +11,7 @@ CHK=$VSM_CACHE/obj-check
 
 cd "$TREE"
 for p in $(grep -v '^#' "$SERIES_DIR/series" 2>/dev/null); do
-	f=$REPO/patches/$p
+	f=$SERIES_DIR/$p
 	if ! grep -q '^Subject: \[PATCH\] .\{10,\}' "$f" ||
 	   sed '/^---$/q' "$f" | grep -q 'TODO' ||
 	   ! grep -q '^Signed-off-by: ' "$f"; then

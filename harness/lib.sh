@@ -82,5 +82,11 @@ series_stamp() {
 	} | sha256sum | cut -d' ' -f1
 }
 
+# Whole-run limit for a test list: every test's own timeout plus $2 s for
+# booting (and, in Bochs, the emulated serial port draining).
+list_budget() {
+	awk -v slack="$2" '!/^[[:space:]]*(#|$)/ {s += $2} END {print s + slack}' "$1"
+}
+
 # git in the assembled tree, which records pristine and assembled states.
 gitt() { git -C "$TREE" -c user.name=harness -c user.email=harness@localhost "$@"; }

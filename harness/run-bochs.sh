@@ -50,7 +50,7 @@ debug: action=ignore
 RC
 echo c > "$work/cont"
 
-budget=$(awk '!/^[[:space:]]*(#|$)/ {s += $2} END {print s + 900}' "$list")
+budget=$(list_budget "$list" 900)
 rm -f "$log"
 : > "$log"
 # Bochs does not exit on ACPI power-off; stop it once the run is done.

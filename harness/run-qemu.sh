@@ -13,7 +13,7 @@ initrd=$OUT/$(basename "$list" .list)-qemu.cpio.gz
 "$REPO/harness/mkinitramfs.sh" "$list" "$initrd"
 
 # Whole-run limit: boot, plus every test's own timeout, plus slack.
-budget=$(awk '!/^[[:space:]]*(#|$)/ {s += $2} END {print s + 300}' "$list")
+budget=$(list_budget "$list" 300)
 rm -f "$log"
 timeout --foreground -s KILL "$budget" \
 	qemu-system-x86_64 -accel tcg,thread=multi -cpu EPYC,+svm,+npt \
