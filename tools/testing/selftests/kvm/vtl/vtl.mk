@@ -2,3 +2,4 @@
 # VSM selftests, included by ../Makefile.  Listing them here keeps new
 # tests out of the upstream Makefile and so out of the patch series.
 TEST_GEN_PROGS_x86_64 += vtl/hv_guest_demo
+TEST_GEN_PROGS_x86_64 += vtl/vtl_smoke_test

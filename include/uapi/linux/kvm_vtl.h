@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * KVM userspace API for Hyper-V Virtual Secure Mode (VSM): virtual trust
+ * levels (VTLs) handled inside KVM.  Included from <linux/kvm.h>; see
+ * Documentation/virt/kvm/vsm.rst.
+ */
+#ifndef __LINUX_KVM_VTL_H
+#define __LINUX_KVM_VTL_H
+
+#include <linux/types.h>
+
+/*
+ * Capability and ioctl numbers sit outside the ranges upstream allocates
+ * from, so that this series does not collide with later upstream additions.
+ */
+#define KVM_CAP_HYPERV_VSM		1024
+
+/* VTLs KVM implements: VTL0 and VTL1 (Hyper-V's HV_NUM_VTLS). */
+#define KVM_VTL_MAX_NR			2
+/* Per-VTL arrays in this ABI have room for VTL0-VTL3. */
+#define KVM_VTL_ABI_NR			4
+
+/* vCPU ioctls */
+#define KVM_GET_VTL_STATE	_IOWR(KVMIO, 0xe8, struct kvm_vtl_state)
+#define KVM_SET_VTL_STATE	_IOW(KVMIO,  0xe9, struct kvm_vtl_state)
+#define KVM_GET_VTL_VCPU	_IOR(KVMIO,  0xea, struct kvm_vtl_vcpu)
+#define KVM_SET_VTL_VCPU	_IOW(KVMIO,  0xeb, struct kvm_vtl_vcpu)
+#define KVM_VTL_POST_MESSAGE	_IOW(KVMIO,  0xec, struct kvm_vtl_message)
+/* VM ioctls */
+#define KVM_GET_VTL_PARTITION	_IOR(KVMIO,  0xed, struct kvm_vtl_partition)
+#define KVM_SET_VTL_PARTITION	_IOW(KVMIO,  0xee, struct kvm_vtl_partition)
+
+/*
+ * The private (per-VTL) register state of one VTL on one vCPU.  Shared
+ * state (GPRs other than RSP, CR2, DR0-DR3, FPU/SSE, MTRRs, ...) is not
+ * here: it is read and written with the usual KVM ioctls.
+ */
+struct kvm_vtl_state {
+	__u32 vtl;
+	__u32 flags;		/* must be zero */
+
+	__u64 rip;
+	__u64 rsp;
+	__u64 rflags;
+	__u64 cr0;
+	__u64 cr3;
+	__u64 cr4;
+	__u64 cr8;
+	__u64 efer;
+	__u64 dr7;
+	struct kvm_segment cs, ds, es, fs, gs, ss;
+	struct kvm_segment tr, ldt;
+	struct kvm_dtable gdt, idt;
+
+	/* Private architectural MSRs. */
+	__u64 pat;
+	__u64 sysenter_cs;
+	__u64 sysenter_esp;
+	__u64 sysenter_eip;
+	__u64 star;
+	__u64 lstar;
+	__u64 cstar;
+	__u64 sfmask;
+	__u64 kernel_gs_base;
+	__u64 tsc_aux;
+
+	/* Private Hyper-V state of this VTL. */
+	__u64 hv_guest_os_id;	/* partition-wide per VTL */
+	__u64 hv_hypercall;	/* partition-wide per VTL */
+	__u64 hv_vp_assist;
+	__u64 hv_scontrol;
+	__u64 hv_siefp;
+	__u64 hv_simp;
+	__u64 hv_sint[16];
+	__u64 vsm_vina;
+	/* VsmVpSecureConfigVtlN this VTL holds for each lower VTL N. */
+	__u64 vsm_vp_secure_config[KVM_VTL_ABI_NR];
+
+	__u64 reserved[16];	/* must be zero */
+};
+
+/* The VTL configuration of one vCPU. */
+struct kvm_vtl_vcpu {
+	__u8 active_vtl;
+	__u8 pad0;
+	__u16 enabled_vtls;	/* bit n: VTL n enabled on this vCPU */
+	__u32 flags;		/* must be zero */
+	/* For each VTL, the VTL a VtlReturn from it goes back to. */
+	__u8 return_vtl[KVM_VTL_ABI_NR];
+	__u8 pad1[4];
+	__u64 reserved[4];	/* must be zero */
+};
+
+/* Post a SynIC message into one VTL's message page on this vCPU. */
+struct kvm_vtl_message {
+	__u32 vtl;
+	__u32 sint;
+	__u32 flags;		/* must be zero */
+	__u32 pad;
+	__u8 message[256];	/* an HV_MESSAGE */
+};
+
+/* The partition-wide VSM state. */
+struct kvm_vtl_partition {
+	__u16 enabled_vtls;	/* bit n: VTL n enabled on the partition */
+	__u16 mbec_vtls;	/* must be zero: no MBEC yet */
+	__u32 flags;		/* must be zero */
+	/* HvRegisterVsmPartitionConfig of each VTL (VTL0's is unused). */
+	__u64 vsm_partition_config[KVM_VTL_ABI_NR];
+	__u64 reserved[8];	/* must be zero */
+};
+
+#endif /* __LINUX_KVM_VTL_H */
