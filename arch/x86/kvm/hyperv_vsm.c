@@ -222,11 +222,13 @@ static u16 hv_vsm_read_input(struct kvm_vcpu *vcpu, struct kvm_hv_hcall *hc,
 }
 
 /*
- * Write output to memory or, for fast calls, to the XMM registers after
- * the last one that held input (TLFS 2.3, "XMM fast output").
+ * Write output to memory, where rep element i sits at its own position, or,
+ * for fast calls, to the XMM registers after the last one that held input
+ * (TLFS 2.3, "XMM fast output").
  */
 static u16 hv_vsm_write_output(struct kvm_vcpu *vcpu, struct kvm_hv_hcall *hc,
-			       size_t in_len, const void *data, size_t len)
+			       size_t in_len, size_t out_off, const void *data,
+			       size_t len)
 {
 	int reg = DIV_ROUND_UP(in_len, 16) - 1;
 	sse128_t val;
@@ -235,9 +237,9 @@ static u16 hv_vsm_write_output(struct kvm_vcpu *vcpu, struct kvm_hv_hcall *hc,
 	if (!hc->fast) {
 		if (!IS_ALIGNED(hc->outgpa, 8))
 			return HV_STATUS_INVALID_ALIGNMENT;
-		if (offset_in_page(hc->outgpa) + len > PAGE_SIZE)
+		if (offset_in_page(hc->outgpa) + out_off + len > PAGE_SIZE)
 			return HV_STATUS_INVALID_HYPERCALL_INPUT;
-		if (kvm_vcpu_write_guest(vcpu, hc->outgpa, data, len))
+		if (kvm_vcpu_write_guest(vcpu, hc->outgpa + out_off, data, len))
 			return HV_STATUS_INVALID_HYPERCALL_INPUT;
 		return HV_STATUS_SUCCESS;
 	}
@@ -614,8 +616,8 @@ static u64 hv_vsm_get_vp_index_from_apic_id(struct kvm_vcpu *vcpu,
 	}
 	/* Output elements are packed u32s, as OpenVMM and Linux use them. */
 	if (i > hc->rep_idx &&
-	    hv_vsm_write_output(vcpu, hc, in_len, out + hc->rep_idx,
-				sizeof(u32) * (i - hc->rep_idx)))
+	    hv_vsm_write_output(vcpu, hc, in_len, sizeof(u32) * hc->rep_idx,
+				out + hc->rep_idx, sizeof(u32) * (i - hc->rep_idx)))
 		status = HV_STATUS_INVALID_HYPERCALL_INPUT;
 out:
 	kfree(out);
@@ -1027,8 +1029,8 @@ static u64 hv_vsm_get_vp_registers(struct kvm_vcpu *vcpu,
 			break;
 	}
 	if (i > hc->rep_idx &&
-	    hv_vsm_write_output(vcpu, hc, in_len, out + hc->rep_idx,
-				sizeof(*out) * (i - hc->rep_idx)))
+	    hv_vsm_write_output(vcpu, hc, in_len, sizeof(*out) * hc->rep_idx,
+				out + hc->rep_idx, sizeof(*out) * (i - hc->rep_idx)))
 		status = HV_STATUS_INVALID_HYPERCALL_INPUT;
 out:
 	kfree(out);

@@ -65,7 +65,8 @@ static vm_vaddr_t pages_gva;
 static vm_paddr_t pages_gpa;
 static vm_paddr_t hcall_gpa;
 static void *hcall_page;
-static u64 vtl_return_stub;
+/* Read by the VTL1 code in asm, so not static. */
+u64 vtl_return_stub;
 
 /*
  * VTL1: count entries in R13, report its RSP in R14, and return fast so
