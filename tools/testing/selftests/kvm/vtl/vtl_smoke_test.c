@@ -73,16 +73,14 @@ u64 vtl_return_stub;
  * that the shared registers reach VTL0 as they are.  The next VtlCall
  * resumes after the call to the stub.
  */
-void vtl1_entry(void);
-asm(".pushsection .text\n"
-    ".global vtl1_entry\n"
-    "vtl1_entry:\n"
-    "1:	inc %r13\n"
-    "	mov %rsp, %r14\n"
-    "	mov $1, %rcx\n"
-    "	call *vtl_return_stub(%rip)\n"
-    "	jmp 1b\n"
-    ".popsection\n");
+static void __attribute__((naked)) vtl1_entry(void)
+{
+	asm volatile("1:	inc %r13\n\t"
+		     "mov %rsp, %r14\n\t"
+		     "mov $1, %rcx\n\t"
+		     "call *vtl_return_stub(%rip)\n\t"
+		     "jmp 1b\n\t");
+}
 
 static u64 hv_get_register(u32 name)
 {
@@ -288,7 +286,7 @@ int main(int argc, char *argv[])
 		case UCALL_SYNC:
 			if (stage == 0) {
 				offsets = uc.args[1];
-				ksft_test_result_pass("status registers and enabling errors (code page offsets 0x%lx)\n",
+				ksft_test_result_pass("VSM status and enabling, offsets %#lx\n",
 						      offsets);
 			}
 			continue;
