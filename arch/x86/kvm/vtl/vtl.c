@@ -479,6 +479,7 @@ long kvm_vtl_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 		struct kvm_vtl_message msg;
 	} *u;
 	long r;
+	int idx;
 
 	if (!kvm_vtl_enabled(vcpu->kvm) || !vcpu->arch.vtl_state)
 		return -ENOTTY;
@@ -487,7 +488,11 @@ long kvm_vtl_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 	if (!u)
 		return -ENOMEM;
 
-	/* kvm_arch_vcpu_ioctl() has loaded the vCPU. */
+	/*
+	 * kvm_arch_vcpu_ioctl() has loaded the vCPU; loading a VTL's state
+	 * looks up memslots (VP assist page, PDPTRs).
+	 */
+	idx = srcu_read_lock(&vcpu->kvm->srcu);
 	switch (ioctl) {
 	case KVM_GET_VTL_STATE:
 		r = -EFAULT;
@@ -524,6 +529,7 @@ long kvm_vtl_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 	default:
 		r = -ENOTTY;
 	}
+	srcu_read_unlock(&vcpu->kvm->srcu, idx);
 	kfree(u);
 	return r;
 }

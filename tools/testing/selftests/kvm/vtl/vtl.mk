@@ -3,3 +3,7 @@
 # tests out of the upstream Makefile and so out of the patch series.
 TEST_GEN_PROGS_x86_64 += vtl/hv_guest_demo
 TEST_GEN_PROGS_x86_64 += vtl/vtl_smoke_test
+TEST_GEN_PROGS_x86_64 += vtl/vsm_enable_test
+TEST_GEN_PROGS_x86_64 += vtl/vtl_regs_test
+TEST_GEN_PROGS_x86_64 += vtl/vtl_synic_test
+TEST_GEN_PROGS_x86_64 += vtl/vtl_state_test
