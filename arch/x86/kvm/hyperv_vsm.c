@@ -178,7 +178,8 @@ static inline u64 hv_vsm_result(u16 status, u32 reps)
 
 bool kvm_hv_vsm_hypercall_code(struct kvm_vcpu *vcpu, u16 code)
 {
-	if (!kvm_hv_vsm_enabled(vcpu->kvm) || !vcpu->arch.vtl_state)
+	/* Only vCPUs of a VM with VSM have VTL state. */
+	if (!vcpu->arch.vtl_state)
 		return false;
 
 	switch (code) {
@@ -271,26 +272,25 @@ static int hv_vsm_higher_vtl(struct kvm_vcpu *vcpu)
 	return enabled ? __ffs(enabled) : -1;
 }
 
+/*
+ * The active VTL's VP assist page, through the cache KVM keeps for it (and
+ * swaps with the VTL's bank).
+ */
 static void hv_vsm_write_vp_assist(struct kvm_vcpu *vcpu, unsigned int offset,
-				   const void *data, unsigned int len)
+				   void *data, unsigned int len)
 {
-	struct kvm_vcpu_hv *hv_vcpu = to_hv_vcpu(vcpu);
-
-	if (hv_vcpu && (hv_vcpu->hv_vapic & HV_X64_MSR_VP_ASSIST_PAGE_ENABLE))
-		kvm_vcpu_write_guest(vcpu, (hv_vcpu->hv_vapic &
-				     HV_X64_MSR_VP_ASSIST_PAGE_ADDRESS_MASK) + offset,
-				     data, len);
+	if (kvm_hv_assist_page_enabled(vcpu))
+		kvm_write_guest_offset_cached(vcpu->kvm, &vcpu->arch.pv_eoi.data,
+					      data, offset, len);
 }
 
 static u64 hv_vsm_read_vp_assist(struct kvm_vcpu *vcpu, unsigned int offset)
 {
-	struct kvm_vcpu_hv *hv_vcpu = to_hv_vcpu(vcpu);
 	u64 val = 0;
 
-	if (hv_vcpu && (hv_vcpu->hv_vapic & HV_X64_MSR_VP_ASSIST_PAGE_ENABLE))
-		kvm_vcpu_read_guest(vcpu, (hv_vcpu->hv_vapic &
-				    HV_X64_MSR_VP_ASSIST_PAGE_ADDRESS_MASK) + offset,
-				    &val, sizeof(val));
+	if (kvm_hv_assist_page_enabled(vcpu))
+		kvm_read_guest_offset_cached(vcpu->kvm, &vcpu->arch.pv_eoi.data,
+					     &val, offset, sizeof(val));
 	return val;
 }
 

@@ -7,6 +7,8 @@
 
 #include <linux/kvm_host.h>
 
+#include "vtl/vtl.h"
+
 struct kvm_hv_hcall;
 
 #define HVCALL_ENABLE_PARTITION_VTL	0x000d
@@ -17,11 +19,6 @@ struct kvm_hv_hcall;
 #define HV_ACCESS_VSM			BIT(16)
 #define HV_ACCESS_VP_REGISTERS		BIT(17)
 #define HV_START_VIRTUAL_PROCESSOR	BIT(21)
-
-static inline bool kvm_hv_vsm_enabled(struct kvm *kvm)
-{
-	return !!kvm->arch.vtl;
-}
 
 bool kvm_hv_vsm_hypercall_code(struct kvm_vcpu *vcpu, u16 code);
 int kvm_hv_vsm_vtl_switch_hypercall(struct kvm_vcpu *vcpu,

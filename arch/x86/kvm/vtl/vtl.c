@@ -481,7 +481,8 @@ long kvm_vtl_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 	long r;
 	int idx;
 
-	if (!kvm_vtl_enabled(vcpu->kvm) || !vcpu->arch.vtl_state)
+	/* Only vCPUs of a VM with VSM have VTL state. */
+	if (!vcpu->arch.vtl_state)
 		return -ENOTTY;
 
 	u = kzalloc(sizeof(*u), GFP_KERNEL_ACCOUNT);
