@@ -411,6 +411,52 @@ asm("\t.pushsection .text\n"
 	"\t.size vtl1_entry, . - vtl1_entry\n"
 	"\t.popsection\n");
 
+/* The trampolines keep the callee-saved registers on the current stack. */
+#define VTL_ASM_PUSH_CALLEE_SAVED \
+	"\tpush %rbx\n" \
+	"\tpush %rbp\n" \
+	"\tpush %r12\n" \
+	"\tpush %r13\n" \
+	"\tpush %r14\n" \
+	"\tpush %r15\n"
+#define VTL_ASM_POP_CALLEE_SAVED \
+	"\tpop %r15\n" \
+	"\tpop %r14\n" \
+	"\tpop %r13\n" \
+	"\tpop %r12\n" \
+	"\tpop %rbp\n" \
+	"\tpop %rbx\n"
+
+/* Load R15-R8, RBP and RSI from the struct vtl_gprs at RDI. */
+#define VTL_ASM_LOAD_R15_TO_RSI \
+	"\tmov 0(%rdi), %r15\n" \
+	"\tmov 8(%rdi), %r14\n" \
+	"\tmov 16(%rdi), %r13\n" \
+	"\tmov 24(%rdi), %r12\n" \
+	"\tmov 32(%rdi), %r11\n" \
+	"\tmov 40(%rdi), %r10\n" \
+	"\tmov 48(%rdi), %r9\n" \
+	"\tmov 56(%rdi), %r8\n" \
+	"\tmov 64(%rdi), %rbp\n" \
+	"\tmov 80(%rdi), %rsi\n"
+
+/* Store every GPR but RDI and RSP into the struct vtl_gprs at RDI. */
+#define VTL_ASM_STORE_ALL_BUT_RDI \
+	"\tmov %r15, 0(%rdi)\n" \
+	"\tmov %r14, 8(%rdi)\n" \
+	"\tmov %r13, 16(%rdi)\n" \
+	"\tmov %r12, 24(%rdi)\n" \
+	"\tmov %r11, 32(%rdi)\n" \
+	"\tmov %r10, 40(%rdi)\n" \
+	"\tmov %r9, 48(%rdi)\n" \
+	"\tmov %r8, 56(%rdi)\n" \
+	"\tmov %rbp, 64(%rdi)\n" \
+	"\tmov %rsi, 80(%rdi)\n" \
+	"\tmov %rdx, 88(%rdi)\n" \
+	"\tmov %rcx, 96(%rdi)\n" \
+	"\tmov %rbx, 104(%rdi)\n" \
+	"\tmov %rax, 112(%rdi)\n"
+
 /*
  * void vtl_call_asm(struct vtl_gprs *regs, void *stub): VtlCall from VTL0.
  *
@@ -431,25 +477,11 @@ asm("\t.pushsection .text\n"
 	"\t.global vtl_call_asm\n"
 	"\t.type vtl_call_asm, @function\n"
 	"vtl_call_asm:\n"
-	"\tpush %rbx\n"
-	"\tpush %rbp\n"
-	"\tpush %r12\n"
-	"\tpush %r13\n"
-	"\tpush %r14\n"
-	"\tpush %r15\n"
+	VTL_ASM_PUSH_CALLEE_SAVED
 	"\tpush %rdi\n"
 	"\tpush %rsi\n"
 	"\tmov %rsp, 120(%rdi)\n"
-	"\tmov 0(%rdi), %r15\n"
-	"\tmov 8(%rdi), %r14\n"
-	"\tmov 16(%rdi), %r13\n"
-	"\tmov 24(%rdi), %r12\n"
-	"\tmov 32(%rdi), %r11\n"
-	"\tmov 40(%rdi), %r10\n"
-	"\tmov 48(%rdi), %r9\n"
-	"\tmov 56(%rdi), %r8\n"
-	"\tmov 64(%rdi), %rbp\n"
-	"\tmov 80(%rdi), %rsi\n"
+	VTL_ASM_LOAD_R15_TO_RSI
 	"\tmov 88(%rdi), %rdx\n"
 	"\tmov 96(%rdi), %rcx\n"
 	"\tmov 104(%rdi), %rbx\n"
@@ -475,29 +507,11 @@ asm("\t.pushsection .text\n"
 	"vtl_call_alt_resume:\n"
 	"\tlock incq vtl_alt_resume_count(%rip)\n"
 	"3:\txchg %rdi, 8(%rsp)\n"
-	"\tmov %r15, 0(%rdi)\n"
-	"\tmov %r14, 8(%rdi)\n"
-	"\tmov %r13, 16(%rdi)\n"
-	"\tmov %r12, 24(%rdi)\n"
-	"\tmov %r11, 32(%rdi)\n"
-	"\tmov %r10, 40(%rdi)\n"
-	"\tmov %r9, 48(%rdi)\n"
-	"\tmov %r8, 56(%rdi)\n"
-	"\tmov %rbp, 64(%rdi)\n"
-	"\tmov %rsi, 80(%rdi)\n"
-	"\tmov %rdx, 88(%rdi)\n"
-	"\tmov %rcx, 96(%rdi)\n"
-	"\tmov %rbx, 104(%rdi)\n"
-	"\tmov %rax, 112(%rdi)\n"
+	VTL_ASM_STORE_ALL_BUT_RDI
 	"\tmov 8(%rsp), %rax\n"
 	"\tmov %rax, 72(%rdi)\n"
 	"\tadd $16, %rsp\n"
-	"\tpop %r15\n"
-	"\tpop %r14\n"
-	"\tpop %r13\n"
-	"\tpop %r12\n"
-	"\tpop %rbp\n"
-	"\tpop %rbx\n"
+	VTL_ASM_POP_CALLEE_SAVED
 	"\tret\n"
 	"\t.size vtl_call_asm, . - vtl_call_asm\n"
 	"\t.popsection\n");
@@ -514,52 +528,20 @@ asm(".pushsection .text\n"
 	".global vtl_bare_ucall_regs\n"
 	".type vtl_bare_ucall_regs, @function\n"
 	"vtl_bare_ucall_regs:\n"
-	"\tpush %rbx\n"
-	"\tpush %rbp\n"
-	"\tpush %r12\n"
-	"\tpush %r13\n"
-	"\tpush %r14\n"
-	"\tpush %r15\n"
+	VTL_ASM_PUSH_CALLEE_SAVED
 	"\tpush %rdi\n"
-	"\tmov 0(%rdi), %r15\n"
-	"\tmov 8(%rdi), %r14\n"
-	"\tmov 16(%rdi), %r13\n"
-	"\tmov 24(%rdi), %r12\n"
-	"\tmov 32(%rdi), %r11\n"
-	"\tmov 40(%rdi), %r10\n"
-	"\tmov 48(%rdi), %r9\n"
-	"\tmov 56(%rdi), %r8\n"
-	"\tmov 64(%rdi), %rbp\n"
-	"\tmov 80(%rdi), %rsi\n"
+	VTL_ASM_LOAD_R15_TO_RSI
 	"\tmov 96(%rdi), %rcx\n"
 	"\tmov 104(%rdi), %rbx\n"
 	"\tmov $" __stringify(VTL_UCALL_PIO_PORT) ", %edx\n"
 	"\txor %edi, %edi\n"
 	"\tin %dx, %al\n"
 	"\txchg %rdi, (%rsp)\n"
-	"\tmov %r15, 0(%rdi)\n"
-	"\tmov %r14, 8(%rdi)\n"
-	"\tmov %r13, 16(%rdi)\n"
-	"\tmov %r12, 24(%rdi)\n"
-	"\tmov %r11, 32(%rdi)\n"
-	"\tmov %r10, 40(%rdi)\n"
-	"\tmov %r9, 48(%rdi)\n"
-	"\tmov %r8, 56(%rdi)\n"
-	"\tmov %rbp, 64(%rdi)\n"
-	"\tmov %rsi, 80(%rdi)\n"
-	"\tmov %rdx, 88(%rdi)\n"
-	"\tmov %rcx, 96(%rdi)\n"
-	"\tmov %rbx, 104(%rdi)\n"
-	"\tmov %rax, 112(%rdi)\n"
+	VTL_ASM_STORE_ALL_BUT_RDI
 	"\tmov (%rsp), %rax\n"
 	"\tmov %rax, 72(%rdi)\n"
 	"\tadd $8, %rsp\n"
-	"\tpop %r15\n"
-	"\tpop %r14\n"
-	"\tpop %r13\n"
-	"\tpop %r12\n"
-	"\tpop %rbp\n"
-	"\tpop %rbx\n"
+	VTL_ASM_POP_CALLEE_SAVED
 	"\tret\n"
 	".size vtl_bare_ucall_regs, . - vtl_bare_ucall_regs\n"
 	".popsection\n");

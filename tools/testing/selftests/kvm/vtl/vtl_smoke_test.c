@@ -6,58 +6,14 @@
  * stack, changes shared registers and returns.  The host then inspects both
  * VTLs through the VTL ioctls.
  */
-#include <linux/kvm.h>
-#include <linux/kvm_vtl.h>
+#include "vtl_lib.h"
 
-#include "kvm_util.h"
-#include "processor.h"
-#include "hyperv.h"
-
-#define HV_PARTITION_ID_SELF		((u64)-1)
-#define HV_VP_INDEX_SELF		((u32)-2)
-#define HVCALL_ENABLE_PARTITION_VTL	0x000d
-#define HVCALL_ENABLE_VP_VTL		0x000f
-#define HV_STATUS_INVALID_PARTITION_ID	0x000d
-#define HV_STATUS_INVALID_VP_INDEX	0x000e
-#define HV_STATUS_INVALID_VTL_STATE	0x0051
-#define HV_STATUS_ALREADY_ENABLED	0x0086
-
-#define HV_REG_VSM_CODE_PAGE_OFFSETS	0x000d0002
-#define HV_REG_VSM_VP_STATUS		0x000d0003
-#define HV_REG_VSM_PARTITION_STATUS	0x000d0004
-#define HV_REG_RSP			0x00020004
-
-#define VTL1_STACK_PAGES		4
 #define NR_CALLS			100
-
-struct hv_segment {
-	u64 base;
-	u32 limit;
-	u16 selector;
-	u16 attributes;
-} __packed;
-
-struct hv_table {
-	u16 pad[3];
-	u16 limit;
-	u64 base;
-} __packed;
-
-struct hv_enable_vp_vtl_input {
-	u64 partition_id;
-	u32 vp_index;
-	u8 target_vtl;
-	u8 reserved[3];
-	u64 rip, rsp, rflags;
-	struct hv_segment cs, ds, es, fs, gs, ss, tr, ldtr;
-	struct hv_table idtr, gdtr;
-	u64 efer, cr0, cr3, cr4, pat;
-} __packed;
 
 struct test_pages {
 	u64 input[512];
 	u64 output[512];
-	struct hv_enable_vp_vtl_input ctx;
+	struct hv_enable_vp_vtl ctx;
 };
 
 /* Filled in by the host. */
@@ -66,23 +22,23 @@ static vm_paddr_t pages_gpa;
 static vm_paddr_t hcall_gpa;
 static void *hcall_page;
 /* Read by the VTL1 code in asm, so not static. */
-u64 vtl_return_stub;
+u64 smoke_return_stub;
 
 /*
  * VTL1: count entries in R13, report its RSP in R14, and return fast so
  * that the shared registers reach VTL0 as they are.  The next VtlCall
  * resumes after the call to the stub.
  */
-static void __attribute__((naked)) vtl1_entry(void)
+static void __attribute__((naked)) smoke_vtl1_entry(void)
 {
 	asm volatile("1:	inc %r13\n\t"
 		     "mov %rsp, %r14\n\t"
 		     "mov $1, %rcx\n\t"
-		     "call *vtl_return_stub(%rip)\n\t"
+		     "call *smoke_return_stub(%rip)\n\t"
 		     "jmp 1b\n\t");
 }
 
-static u64 hv_get_register(u32 name)
+static u64 smoke_get_register(u32 name)
 {
 	struct test_pages *p = (void *)pages_gva;
 	vm_paddr_t gpa = pages_gpa;
@@ -96,7 +52,7 @@ static u64 hv_get_register(u32 name)
 	return p->output[0];
 }
 
-static u16 hv_enable_partition_vtl(u64 partition_id, u8 vtl)
+static u16 smoke_enable_partition_vtl(u64 partition_id, u8 vtl)
 {
 	struct test_pages *p = (void *)pages_gva;
 	u64 status;
@@ -108,7 +64,7 @@ static u16 hv_enable_partition_vtl(u64 partition_id, u8 vtl)
 	return status;
 }
 
-static u16 hv_enable_vp_vtl(u32 vp_index)
+static u16 smoke_enable_vp_vtl(u32 vp_index)
 {
 	struct test_pages *p = (void *)pages_gva;
 	u64 status;
@@ -129,24 +85,24 @@ static void guest_code(void)
 	wrmsr(HV_X64_MSR_HYPERCALL, hcall_gpa | 1);
 
 	/* TLFS 7.2: EnabledVtlSet 15:0, MaximumVtl 19:16. */
-	GUEST_ASSERT_EQ(hv_get_register(HV_REG_VSM_PARTITION_STATUS), 0x10001);
+	GUEST_ASSERT_EQ(smoke_get_register(HV_REG_VSM_PARTITION_STATUS), 0x10001);
 	/* ActiveVtl 3:0, EnabledVtlSet 31:16. */
-	GUEST_ASSERT_EQ(hv_get_register(HV_REG_VSM_VP_STATUS), 0x10000);
+	GUEST_ASSERT_EQ(smoke_get_register(HV_REG_VSM_VP_STATUS), 0x10000);
 
-	GUEST_ASSERT_EQ(hv_enable_partition_vtl(0, 1), HV_STATUS_INVALID_PARTITION_ID);
-	GUEST_ASSERT_EQ(hv_enable_partition_vtl(HV_PARTITION_ID_SELF, 0),
+	GUEST_ASSERT_EQ(smoke_enable_partition_vtl(0, 1), HV_STATUS_INVALID_PARTITION_ID);
+	GUEST_ASSERT_EQ(smoke_enable_partition_vtl(HV_PARTITION_ID_SELF, 0),
 			HV_STATUS_INVALID_PARAMETER);
-	GUEST_ASSERT_EQ(hv_enable_partition_vtl(HV_PARTITION_ID_SELF, 2),
+	GUEST_ASSERT_EQ(smoke_enable_partition_vtl(HV_PARTITION_ID_SELF, 2),
 			HV_STATUS_INVALID_PARAMETER);
-	GUEST_ASSERT_EQ(hv_enable_vp_vtl(HV_VP_INDEX_SELF), HV_STATUS_INVALID_VTL_STATE);
-	GUEST_ASSERT_EQ(hv_enable_partition_vtl(HV_PARTITION_ID_SELF, 1), 0);
-	GUEST_ASSERT_EQ(hv_enable_partition_vtl(HV_PARTITION_ID_SELF, 1),
+	GUEST_ASSERT_EQ(smoke_enable_vp_vtl(HV_VP_INDEX_SELF), HV_STATUS_INVALID_VTL_STATE);
+	GUEST_ASSERT_EQ(smoke_enable_partition_vtl(HV_PARTITION_ID_SELF, 1), 0);
+	GUEST_ASSERT_EQ(smoke_enable_partition_vtl(HV_PARTITION_ID_SELF, 1),
 			HV_STATUS_INVALID_VTL_STATE);
-	GUEST_ASSERT_EQ(hv_enable_vp_vtl(0xffffffff), HV_STATUS_INVALID_VP_INDEX);
-	GUEST_ASSERT_EQ(hv_enable_vp_vtl(HV_VP_INDEX_SELF), 0);
-	GUEST_ASSERT_EQ(hv_enable_vp_vtl(HV_VP_INDEX_SELF), HV_STATUS_ALREADY_ENABLED);
-	GUEST_ASSERT_EQ(hv_get_register(HV_REG_VSM_PARTITION_STATUS), 0x10003);
-	GUEST_ASSERT_EQ(hv_get_register(HV_REG_VSM_VP_STATUS), 0x30000);
+	GUEST_ASSERT_EQ(smoke_enable_vp_vtl(0xffffffff), HV_STATUS_INVALID_VP_INDEX);
+	GUEST_ASSERT_EQ(smoke_enable_vp_vtl(HV_VP_INDEX_SELF), 0);
+	GUEST_ASSERT_EQ(smoke_enable_vp_vtl(HV_VP_INDEX_SELF), HV_STATUS_VTL_ALREADY_ENABLED);
+	GUEST_ASSERT_EQ(smoke_get_register(HV_REG_VSM_PARTITION_STATUS), 0x10003);
+	GUEST_ASSERT_EQ(smoke_get_register(HV_REG_VSM_VP_STATUS), 0x30000);
 
 	/* A VTL never reads a higher VTL's state (TLFS 5.5). */
 	{
@@ -162,9 +118,9 @@ static void guest_code(void)
 		GUEST_ASSERT_EQ(status & 0xffff, HV_STATUS_ACCESS_DENIED);
 	}
 
-	offsets = hv_get_register(HV_REG_VSM_CODE_PAGE_OFFSETS);
+	offsets = smoke_get_register(HV_REG_VSM_CODE_PAGE_OFFSETS);
 	call_stub = (u64)hcall_page + (offsets & 0xfff);
-	vtl_return_stub = (u64)hcall_page + ((offsets >> 12) & 0xfff);
+	smoke_return_stub = (u64)hcall_page + ((offsets >> 12) & 0xfff);
 	GUEST_SYNC(offsets);
 
 	for (i = 1; i <= NR_CALLS; i++) {
@@ -187,41 +143,42 @@ static void guest_code(void)
 	GUEST_DONE();
 }
 
-static u16 hv_attributes(const struct kvm_segment *s)
+static u16 smoke_attributes(const struct kvm_segment *s)
 {
 	return s->type | s->s << 4 | s->dpl << 5 | s->present << 7 |
 	       s->avl << 12 | s->l << 13 | s->db << 14 | s->g << 15;
 }
 
-static void hv_segment(struct hv_segment *h, const struct kvm_segment *s)
+static void smoke_segment(struct hv_x64_segment_register *h, const struct kvm_segment *s)
 {
 	h->base = s->base;
 	h->limit = s->limit;
 	h->selector = s->selector;
-	h->attributes = hv_attributes(s);
+	h->attributes = smoke_attributes(s);
 }
 
 static void build_vtl1_context(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
 			       struct test_pages *p, vm_vaddr_t stack_top)
 {
-	struct hv_enable_vp_vtl_input *c = &p->ctx;
+	struct hv_enable_vp_vtl *in = &p->ctx;
+	struct hv_initial_vp_context *c = &in->ctx;
 	struct kvm_sregs sregs;
 
 	vcpu_sregs_get(vcpu, &sregs);
-	memset(c, 0, sizeof(*c));
-	c->partition_id = HV_PARTITION_ID_SELF;
-	c->target_vtl = 1;
-	c->rip = (u64)vtl1_entry;
+	memset(in, 0, sizeof(*in));
+	in->partition_id = HV_PARTITION_ID_SELF;
+	in->target_vtl = 1;
+	c->rip = (u64)smoke_vtl1_entry;
 	c->rsp = stack_top;
 	c->rflags = 0x2;
-	hv_segment(&c->cs, &sregs.cs);
-	hv_segment(&c->ds, &sregs.ds);
-	hv_segment(&c->es, &sregs.es);
-	hv_segment(&c->fs, &sregs.fs);
-	hv_segment(&c->gs, &sregs.gs);
-	hv_segment(&c->ss, &sregs.ss);
-	hv_segment(&c->tr, &sregs.tr);
-	hv_segment(&c->ldtr, &sregs.ldt);
+	smoke_segment(&c->cs, &sregs.cs);
+	smoke_segment(&c->ds, &sregs.ds);
+	smoke_segment(&c->es, &sregs.es);
+	smoke_segment(&c->fs, &sregs.fs);
+	smoke_segment(&c->gs, &sregs.gs);
+	smoke_segment(&c->ss, &sregs.ss);
+	smoke_segment(&c->tr, &sregs.tr);
+	smoke_segment(&c->ldtr, &sregs.ldt);
 	c->idtr.base = sregs.idt.base;
 	c->idtr.limit = sregs.idt.limit;
 	c->gdtr.base = sregs.gdt.base;
@@ -230,7 +187,7 @@ static void build_vtl1_context(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
 	c->cr0 = sregs.cr0;
 	c->cr3 = sregs.cr3;
 	c->cr4 = sregs.cr4;
-	c->pat = 0x0007040600070406ull;
+	c->msr_cr_pat = 0x0007040600070406ull;
 }
 
 int main(int argc, char *argv[])
