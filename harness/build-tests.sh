@@ -7,6 +7,14 @@
 
 make -s -C "$TREE" O="$KOBJ" HOSTCC="ccache gcc" headers
 mkdir -p "$TOBJ"
+# gcc names the objects in the .d files by a relative path that make does
+# not match with its absolute OUTPUT targets, so a changed VSM test header
+# would not rebuild the tests: drop the objects older than any of them.
+if [ -d "$TOBJ/vtl" ]; then
+	for h in "$REPO"/tools/testing/selftests/kvm/vtl/*.h; do
+		find "$TOBJ/vtl" -name '*.o' ! -newer "$h" -delete
+	done
+fi
 log "building KVM selftests"
 make -s -C "$TREE/tools/testing/selftests/kvm" -j"$JOBS" \
 	OUTPUT="$TOBJ" CC="ccache gcc" EXTRA_CFLAGS=-static \

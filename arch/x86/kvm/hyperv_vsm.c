@@ -19,6 +19,7 @@
 
 #define HV_STATUS_INVALID_PARTITION_ID		0x000d
 #define HV_STATUS_INVALID_VP_INDEX		0x000e
+#define HV_STATUS_INVALID_VP_STATE		0x0015
 #define HV_STATUS_INVALID_REGISTER_VALUE	0x0050
 #define HV_STATUS_INVALID_VTL_STATE		0x0051
 
@@ -190,6 +191,7 @@ bool kvm_hv_vsm_hypercall_code(struct kvm_vcpu *vcpu, u16 code)
 	case HVCALL_GET_VP_REGISTERS:
 	case HVCALL_SET_VP_REGISTERS:
 	case HVCALL_GET_VP_ID_FROM_APIC_ID:
+	case HVCALL_START_VP:
 		return true;
 	}
 	return false;
@@ -453,12 +455,12 @@ static void hv_vsm_segment_from_kvm(struct hv_vsm_segment *h,
 			k->avl << 12 | k->l << 13 | k->db << 14 | k->g << 15;
 }
 
-static void hv_vsm_bank_from_context(struct kvm_vtl_bank *bank,
-				     const struct hv_vsm_initial_vp_context *c)
+/* HV_INITIAL_VP_CONTEXT names only part of the private state (TLFS 5.3). */
+static void hv_vsm_apply_context(struct kvm_vtl_bank *bank,
+				 const struct hv_vsm_initial_vp_context *c)
 {
 	struct kvm_sregs *s = &bank->sregs;
 
-	kvm_vtl_bank_init(bank);
 	bank->rip = c->rip;
 	bank->rsp = c->rsp;
 	bank->rflags = c->rflags;
@@ -481,6 +483,49 @@ static void hv_vsm_bank_from_context(struct kvm_vtl_bank *bank,
 	bank->msrs[KVM_VTL_MSR_PAT] = c->msr_cr_pat;
 }
 
+/* A fresh bank: reset state overlaid with HV_INITIAL_VP_CONTEXT. */
+static void hv_vsm_bank_from_context(struct kvm_vtl_bank *bank,
+				     const struct hv_vsm_initial_vp_context *c)
+{
+	kvm_vtl_bank_init(bank);
+	hv_vsm_apply_context(bank, c);
+}
+
+/*
+ * Read and check what EnableVpVtl and StartVirtualProcessor share (TLFS
+ * 5.3, 5.6): the partition, the target VP, a VTL the partition can have,
+ * and a context valid on the target.  @bank gets the context as a fresh
+ * bank, for the check.
+ */
+static u16 hv_vsm_read_vp_context(struct kvm_vcpu *vcpu, struct kvm_hv_hcall *hc,
+				  struct hv_vsm_vp_context_input *in,
+				  struct kvm_vtl_bank *bank, u8 min_vtl,
+				  struct kvm_vcpu **target)
+{
+	u16 status;
+
+	if (hc->rep || hc->fast)
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	status = hv_vsm_read_input(vcpu, hc, in, sizeof(*in));
+	if (status)
+		return status;
+	if (in->partition_id != HV_PARTITION_ID_SELF)
+		return HV_STATUS_INVALID_PARTITION_ID;
+	*target = hv_vsm_vp(vcpu, in->vp_index);
+	if (!*target || !(*target)->arch.vtl_state)
+		return HV_STATUS_INVALID_VP_INDEX;
+	if (memchr_inv(in->reserved, 0, sizeof(in->reserved)) ||
+	    in->target_vtl < min_vtl ||
+	    in->target_vtl >= to_kvm_vtl(vcpu->kvm)->nr_vtls)
+		return HV_STATUS_INVALID_PARAMETER;
+
+	/* Both calls start a VTL directly in protected mode (TLFS 5.3). */
+	hv_vsm_bank_from_context(bank, &in->ctx);
+	if (!(in->ctx.cr0 & X86_CR0_PE) || !kvm_vtl_bank_valid(*target, bank))
+		return HV_STATUS_INVALID_REGISTER_VALUE;
+	return HV_STATUS_SUCCESS;
+}
+
 static u16 hv_vsm_enable_vp_vtl(struct kvm_vcpu *vcpu, struct kvm_hv_hcall *hc)
 {
 	struct kvm_vtl_vm *vtl = to_kvm_vtl(vcpu->kvm);
@@ -491,34 +536,13 @@ static u16 hv_vsm_enable_vp_vtl(struct kvm_vcpu *vcpu, struct kvm_hv_hcall *hc)
 	u16 status, enabled;
 	int highest;
 
-	if (hc->rep || hc->fast)
-		return HV_STATUS_INVALID_HYPERCALL_INPUT;
-
 	in = kzalloc(sizeof(*in), GFP_KERNEL_ACCOUNT);
 	bank = kzalloc(sizeof(*bank), GFP_KERNEL_ACCOUNT);
 	status = HV_STATUS_INSUFFICIENT_MEMORY;
 	if (!in || !bank)
 		goto out;
-	status = hv_vsm_read_input(vcpu, hc, in, sizeof(*in));
+	status = hv_vsm_read_vp_context(vcpu, hc, in, bank, 1, &target);
 	if (status)
-		goto out;
-
-	status = HV_STATUS_INVALID_PARTITION_ID;
-	if (in->partition_id != HV_PARTITION_ID_SELF)
-		goto out;
-	status = HV_STATUS_INVALID_VP_INDEX;
-	target = hv_vsm_vp(vcpu, in->vp_index);
-	if (!target || !target->arch.vtl_state)
-		goto out;
-	status = HV_STATUS_INVALID_PARAMETER;
-	if (memchr_inv(in->reserved, 0, sizeof(in->reserved)) ||
-	    !in->target_vtl || in->target_vtl >= vtl->nr_vtls)
-		goto out;
-
-	/* VTLs above 0 never run in real mode (TLFS 5.3). */
-	hv_vsm_bank_from_context(bank, &in->ctx);
-	status = HV_STATUS_INVALID_REGISTER_VALUE;
-	if (!(in->ctx.cr0 & X86_CR0_PE) || !kvm_vtl_bank_valid(target, bank))
 		goto out;
 
 	mutex_lock(&vtl->lock);
@@ -548,6 +572,116 @@ out:
 	kfree(bank);
 	kfree(in);
 	return status;
+}
+
+/* A StartVirtualProcessor the target VP has not taken yet. */
+struct kvm_vtl_start {
+	u8 vtl;
+	struct hv_vsm_initial_vp_context ctx;
+};
+
+/* Like INIT-SIPI, StartVirtualProcessor starts only a VP waiting for SIPI. */
+static bool hv_vsm_vp_startable(struct kvm_vcpu *vcpu)
+{
+	int mp_state = READ_ONCE(vcpu->arch.mp_state);
+
+	return mp_state == KVM_MP_STATE_UNINITIALIZED ||
+	       mp_state == KVM_MP_STATE_INIT_RECEIVED;
+}
+
+/* DenyLowerVtlStartup set by any VTL above @vtl (TLFS 7.2). */
+static bool hv_vsm_startup_denied(struct kvm *kvm, u8 vtl)
+{
+	struct kvm_vtl_vm *pvtl = to_kvm_vtl(kvm);
+
+	while (++vtl < pvtl->nr_vtls)
+		if (READ_ONCE(pvtl->partition_config[vtl]) &
+		    HV_VSM_CONFIG_DENY_LOWER_VTL_STARTUP)
+			return true;
+	return false;
+}
+
+/*
+ * HvCallStartVirtualProcessor (TLFS 5.6).  The status codes follow
+ * OpenHCL: a VP cannot start itself, a VTL can start a VP only in its own
+ * or a lower VTL, and only once that VTL is enabled on the VP.  The target
+ * takes the context on its own thread, in kvm_hv_vsm_accept_start().
+ */
+static u16 hv_vsm_start_vp(struct kvm_vcpu *vcpu, struct kvm_hv_hcall *hc)
+{
+	struct hv_vsm_vp_context_input *in;
+	struct kvm_vtl_start *start;
+	struct kvm_vtl_bank *bank;
+	struct kvm_vcpu *target;
+	u16 status;
+
+	in = kzalloc(sizeof(*in), GFP_KERNEL_ACCOUNT);
+	bank = kzalloc(sizeof(*bank), GFP_KERNEL_ACCOUNT);
+	start = kzalloc(sizeof(*start), GFP_KERNEL_ACCOUNT);
+	status = HV_STATUS_INSUFFICIENT_MEMORY;
+	if (!in || !bank || !start)
+		goto out;
+	status = hv_vsm_read_vp_context(vcpu, hc, in, bank, 0, &target);
+	if (status)
+		goto out;
+
+	if (target == vcpu)
+		status = HV_STATUS_INVALID_VP_INDEX;
+	else if (in->target_vtl > vcpu->arch.vtl ||
+		 hv_vsm_startup_denied(vcpu->kvm, vcpu->arch.vtl))
+		status = HV_STATUS_ACCESS_DENIED;
+	else if (!kvm_vtl_vcpu_enabled(target, in->target_vtl) ||
+		 !hv_vsm_vp_startable(target))
+		status = HV_STATUS_INVALID_VP_STATE;
+	if (status)
+		goto out;
+
+	start->vtl = in->target_vtl;
+	start->ctx = in->ctx;
+	/* One start at a time: a second one finds the VP already started. */
+	if (cmpxchg(&to_vcpu_vtl(target)->start, NULL, start)) {
+		status = HV_STATUS_INVALID_VP_STATE;
+		goto out;
+	}
+	start = NULL;
+	kvm_make_request(KVM_REQ_HV_VSM_ENTRY, target);
+	kvm_vcpu_kick(target);
+out:
+	kfree(start);
+	kfree(bank);
+	kfree(in);
+	return status;
+}
+
+/*
+ * Called where the vCPU takes INIT and SIPI.  A start that finds the VP
+ * running (it took a SIPI since) is dropped, as a SIPI would be.
+ */
+void kvm_hv_vsm_accept_start(struct kvm_vcpu *vcpu)
+{
+	struct kvm_vcpu_vtl *vvtl = to_vcpu_vtl(vcpu);
+	struct kvm_vtl_start *start;
+	struct kvm_vtl_bank *bank;
+	int idx, r;
+
+	if (!vvtl || !READ_ONCE(vvtl->start))
+		return;
+	start = xchg(&vvtl->start, NULL);
+	if (!start || !hv_vsm_vp_startable(vcpu))
+		goto out;
+
+	idx = srcu_read_lock(&vcpu->kvm->srcu);
+	bank = kvm_vtl_sync_bank(vcpu, start->vtl);
+	hv_vsm_apply_context(bank, &start->ctx);
+	if (start->vtl == vcpu->arch.vtl)
+		r = kvm_vtl_flush_bank(vcpu, start->vtl);
+	else
+		r = kvm_vtl_switch(vcpu, start->vtl);
+	srcu_read_unlock(&vcpu->kvm->srcu, idx);
+	if (!r)
+		vcpu->arch.mp_state = KVM_MP_STATE_RUNNABLE;
+out:
+	kfree(start);
 }
 
 /* HvCallGetVpIndexFromApicId input (TLFS 5.7) */
@@ -1093,6 +1227,8 @@ u64 kvm_hv_vsm_hypercall(struct kvm_vcpu *vcpu, struct kvm_hv_hcall *hc)
 		return hv_vsm_set_vp_registers(vcpu, hc);
 	case HVCALL_GET_VP_ID_FROM_APIC_ID:
 		return hv_vsm_get_vp_index_from_apic_id(vcpu, hc);
+	case HVCALL_START_VP:
+		return hv_vsm_start_vp(vcpu, hc);
 	}
 	return HV_STATUS_INVALID_HYPERCALL_CODE;
 }
@@ -1190,6 +1326,7 @@ void kvm_hv_vsm_process_entry(struct kvm_vcpu *vcpu)
 
 	if (!vvtl)
 		return;
+	kvm_hv_vsm_accept_start(vcpu);
 	if (vtl >= 0 && hv_vsm_enter(vcpu, vtl, HV_VTL_ENTRY_INTERRUPT))
 		return;
 	sints = xchg(&vvtl->pending_sints[vcpu->arch.vtl], 0);

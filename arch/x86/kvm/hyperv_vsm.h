@@ -28,6 +28,7 @@ int kvm_hv_vsm_write_vtl_stubs(struct kvm_vcpu *vcpu, gpa_t page);
 void kvm_hv_vsm_raise_sint(struct kvm_vcpu *vcpu, u8 vtl, u32 sint);
 void kvm_hv_vsm_process_entry(struct kvm_vcpu *vcpu);
 bool kvm_hv_vsm_entry_pending(struct kvm_vcpu *vcpu);
+void kvm_hv_vsm_accept_start(struct kvm_vcpu *vcpu);
 int kvm_hv_vsm_post_message(struct kvm_vcpu *vcpu, struct kvm_vtl_message *m);
 
 bool kvm_hv_vsm_partition_config_valid(u64 config);

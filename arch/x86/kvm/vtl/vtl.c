@@ -82,6 +82,8 @@ int kvm_vtl_vcpu_create(struct kvm_vcpu *vcpu)
 
 void kvm_vtl_vcpu_destroy(struct kvm_vcpu *vcpu)
 {
+	if (vcpu->arch.vtl_state)
+		kfree(vcpu->arch.vtl_state->start);
 	kfree(vcpu->arch.vtl_state);
 	vcpu->arch.vtl_state = NULL;
 }

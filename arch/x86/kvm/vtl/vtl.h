@@ -43,6 +43,8 @@ struct kvm_vtl_bank {
 	struct gfn_to_hva_cache pv_eoi_cache;
 };
 
+struct kvm_vtl_start;
+
 struct kvm_vcpu_vtl {
 	/*
 	 * Written with release semantics once a VTL's bank is initialized,
@@ -56,6 +58,8 @@ struct kvm_vcpu_vtl {
 	u64 secure_config[KVM_VTL_MAX_NR][KVM_VTL_MAX_NR];
 	/* SINTs posted to a higher VTL, raised once the vCPU entered it. */
 	unsigned long pending_sints[KVM_VTL_MAX_NR];
+	/* A VP start the vCPU has yet to take (Hyper-V StartVirtualProcessor). */
+	struct kvm_vtl_start *start;
 };
 
 struct kvm_vtl_vm {

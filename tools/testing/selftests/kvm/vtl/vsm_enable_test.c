@@ -7,15 +7,11 @@
 #include "vtl_lib.h"
 
 /*
- * Where /tmp/vsm/design.md and Documentation/virt/kvm/vsm.rst (as of commit
- * 2df3cb7, "vsm.rst matches the code") disagree, these follow vsm.rst:
- *  - CPUID 0x40000003.EBX bit 21 (StartVirtualProcessor): design.md has it
- *    set, vsm.rst clear (HvCallStartVirtualProcessor is not implemented);
- *  - HvRegisterVsmCapabilities: design.md BIT(17) (DenyLowerVtlStartup),
- *    vsm.rst BIT(0) (Dr6Shared, as DR6 is not banked).
+ * HvRegisterVsmCapabilities is BIT(0), Dr6Shared, as DR6 is not banked
+ * (Documentation/virt/kvm/vsm.rst).
  */
 #define VSM_EBX_MASK	(BIT(16) | BIT(17) | BIT(21))
-#define VSM_EBX_BITS	(BIT(16) | BIT(17))
+#define VSM_EBX_BITS	(BIT(16) | BIT(17) | BIT(21))
 #define VSM_CAPABILITIES	BIT(0)
 #define VSM_EAX_BITS	(BIT(2) | BIT(4) | BIT(5) | BIT(6))
 #define VSM_EDX_BITS	(BIT(4) | BIT(15))
@@ -85,12 +81,12 @@ enum {
 
 static const char *const check_names[NR_CHECKS] = {
 	[H_CAP] = "KVM_CHECK_EXTENSION(KVM_CAP_HYPERV_VSM) is 2",
-	[H_SYS_CPUID_EBX] = "system HV CPUID 0x40000003.EBX: bits 16, 17 set, 21 clear",
+	[H_SYS_CPUID_EBX] = "system HV CPUID 0x40000003.EBX: bits 16, 17, 21 set",
 	[H_SYS_CPUID_EDX] = "system HV CPUID 0x40000003.EDX has XMM fast input and output",
-	[H_VCPU_CPUID_EBX] = "vCPU HV CPUID on a VSM VM: EBX bits 16, 17 set, 21 clear",
+	[H_VCPU_CPUID_EBX] = "vCPU HV CPUID on a VSM VM: EBX bits 16, 17, 21 set",
 	[H_VCPU_CPUID_NO_VSM] = "vCPU HV CPUID without VSM: no EBX bits 16, 17, 21, EDX 15",
 	[G_CPUID_EAX] = "guest CPUID 0x40000003.EAX: SynIC, VP assist, hypercall, VP index",
-	[G_CPUID_EBX] = "guest CPUID 0x40000003.EBX: AccessVsm, AccessVpRegisters, no StartVP",
+	[G_CPUID_EBX] = "guest CPUID 0x40000003.EBX: AccessVsm, AccessVpRegisters, StartVirtualProcessor",
 	[G_CPUID_EDX] = "guest CPUID 0x40000003.EDX: XMM fast input and output",
 	[G_PARTITION_STATUS_INIT] = "initial VsmPartitionStatus: VTL0 enabled, MaximumVtl 1",
 	[G_VP_STATUS_INIT] = "initial VsmVpStatus: active VTL0, VTL0 enabled",

@@ -8,3 +8,4 @@ TEST_GEN_PROGS_x86_64 += vtl/vtl_regs_test
 TEST_GEN_PROGS_x86_64 += vtl/vtl_synic_test
 TEST_GEN_PROGS_x86_64 += vtl/vtl_state_test
 TEST_GEN_PROGS_x86_64 += vtl/vtl_call_test
+TEST_GEN_PROGS_x86_64 += vtl/vtl_start_vp_test

@@ -1054,10 +1054,38 @@ static inline void vtl_checks_finish(struct vtl_checks *c)
  * guest assertions fail the test, and the KVM_EXIT_HYPERV exits that guest
  * writes to SCONTROL/SIEFP/SIMP cause are resumed.  @c may be NULL.
  */
+/* A triple fault: say where the vCPU was, in which VTL, and fail. */
+static inline void vtl_report_shutdown(struct kvm_vcpu *vcpu)
+{
+	struct kvm_vcpu_events ev;
+	struct kvm_vtl_vcpu v = {};
+	struct kvm_sregs sr;
+	struct kvm_regs r;
+
+	vcpu_regs_get(vcpu, &r);
+	vcpu_sregs_get(vcpu, &sr);
+	vcpu_events_get(vcpu, &ev);
+	__vcpu_ioctl(vcpu, KVM_GET_VTL_VCPU, &v);
+	TEST_FAIL("vCPU %u shut down in VTL%u: RIP %#llx RSP %#llx RFLAGS %#llx\n"
+		  "  RAX %#llx RCX %#llx RDX %#llx RDI %#llx\n"
+		  "  CR0 %#llx CR2 %#llx CR3 %#llx CR4 %#llx EFER %#llx\n"
+		  "  CS %#x/%#llx SS %#x IDT %#llx/%#x GDT %#llx/%#x TR %#x/%#llx\n"
+		  "  exception pending %u injected %u nr %u, interrupt %u",
+		  vcpu->id, v.active_vtl, r.rip, r.rsp, r.rflags,
+		  r.rax, r.rcx, r.rdx, r.rdi,
+		  sr.cr0, sr.cr2, sr.cr3, sr.cr4, sr.efer,
+		  sr.cs.selector, sr.cs.base, sr.ss.selector, sr.idt.base, sr.idt.limit,
+		  sr.gdt.base, sr.gdt.limit, sr.tr.selector, sr.tr.base,
+		  ev.exception.pending, ev.exception.injected, ev.exception.nr,
+		  ev.interrupt.injected);
+}
+
 static inline u64 vtl_run(struct kvm_vcpu *vcpu, struct ucall *uc, struct vtl_checks *c)
 {
 	for (;;) {
 		vcpu_run(vcpu);
+		if (vcpu->run->exit_reason == KVM_EXIT_SHUTDOWN)
+			vtl_report_shutdown(vcpu);
 		if (vcpu->run->exit_reason == KVM_EXIT_HYPERV) {
 			TEST_ASSERT(vcpu->run->hyperv.type == KVM_EXIT_HYPERV_SYNIC,
 				    "unexpected KVM_EXIT_HYPERV type %u",
