@@ -6,6 +6,7 @@
  * VTL call and return, VTL enabling and VP register access are handled here,
  * inside KVM_RUN; nothing exits to userspace.
  */
+#include <linux/bitfield.h>
 #include <linux/kvm_host.h>
 #include <linux/unaligned.h>
 
@@ -759,6 +760,17 @@ out:
 	return hv_vsm_result(status, i);
 }
 
+/*
+ * The protection set a VTL applies to pages it never changed: its
+ * DefaultVtlProtectionMask once EnableVtlProtection is set (TLFS 6.4).
+ */
+u8 kvm_hv_vsm_default_protection(u64 config)
+{
+	if (!(config & HV_VSM_CONFIG_ENABLE_VTL_PROTECTION))
+		return KVM_VTL_PROT_RWX;
+	return FIELD_GET(HV_VSM_CONFIG_DEFAULT_MASK, config);
+}
+
 bool kvm_hv_vsm_partition_config_valid(u64 config)
 {
 	return !(config & ~HV_VSM_CONFIG_SUPPORTED);
@@ -984,12 +996,16 @@ static u16 hv_vsm_get_register(struct kvm_vcpu *vcpu, u8 vtl,
 static u16 hv_vsm_set_partition_config(struct kvm_vcpu *vcpu, u8 vtl, u64 data)
 {
 	struct kvm_vtl_vm *pvtl = to_kvm_vtl(vcpu->kvm);
-	u64 old = pvtl->partition_config[vtl];
+	u16 status = HV_STATUS_SUCCESS;
+	u64 old;
 
 	if (!vtl)
 		return HV_STATUS_INVALID_PARAMETER;
 	if (!kvm_hv_vsm_partition_config_valid(data))
 		return HV_STATUS_INVALID_REGISTER_VALUE;
+
+	mutex_lock(&pvtl->lock);
+	old = pvtl->partition_config[vtl];
 	/*
 	 * EnableVtlProtection is write-once, and the default protection is
 	 * fixed once protection is enabled (TLFS 6.4).
@@ -997,9 +1013,11 @@ static u16 hv_vsm_set_partition_config(struct kvm_vcpu *vcpu, u8 vtl, u64 data)
 	if ((old & HV_VSM_CONFIG_ENABLE_VTL_PROTECTION) &&
 	    ((old ^ data) & (HV_VSM_CONFIG_ENABLE_VTL_PROTECTION |
 			     HV_VSM_CONFIG_DEFAULT_MASK)))
-		return HV_STATUS_INVALID_REGISTER_VALUE;
-	pvtl->partition_config[vtl] = data;
-	return HV_STATUS_SUCCESS;
+		status = HV_STATUS_INVALID_REGISTER_VALUE;
+	else
+		kvm_vtl_set_partition_config(vcpu->kvm, vtl, data);
+	mutex_unlock(&pvtl->lock);
+	return status;
 }
 
 /*

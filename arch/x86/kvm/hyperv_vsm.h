@@ -32,6 +32,7 @@ void kvm_hv_vsm_accept_start(struct kvm_vcpu *vcpu);
 int kvm_hv_vsm_post_message(struct kvm_vcpu *vcpu, struct kvm_vtl_message *m);
 
 bool kvm_hv_vsm_partition_config_valid(u64 config);
+u8 kvm_hv_vsm_default_protection(u64 config);
 int kvm_hv_vsm_get_vtl_msrs(struct kvm_vcpu *vcpu, u8 vtl,
 			    struct kvm_vtl_state *s);
 bool kvm_hv_vsm_vtl_msrs_valid(struct kvm_vcpu *vcpu, u8 vtl,

@@ -29,6 +29,15 @@
 /* VM ioctls */
 #define KVM_GET_VTL_PARTITION	_IOR(KVMIO,  0xed, struct kvm_vtl_partition)
 #define KVM_SET_VTL_PARTITION	_IOW(KVMIO,  0xee, struct kvm_vtl_partition)
+#define KVM_SET_VTL_PROTECTION	_IOW(KVMIO,  0xef, struct kvm_vtl_protection)
+#define KVM_GET_VTL_PROTECTIONS	_IOWR(KVMIO, 0xf0, struct kvm_vtl_protections)
+
+/* Memory protection bits: HV_MAP_GPA_* of the TLFS. */
+#define KVM_VTL_PROT_READ		(1 << 0)
+#define KVM_VTL_PROT_WRITE		(1 << 1)
+#define KVM_VTL_PROT_KERNEL_EXEC	(1 << 2)
+#define KVM_VTL_PROT_USER_EXEC		(1 << 3)
+#define KVM_VTL_PROT_RWX		0xf
 
 /*
  * The private (per-VTL) register state of one VTL on one vCPU.  Shared
@@ -108,6 +117,47 @@ struct kvm_vtl_partition {
 	/* HvRegisterVsmPartitionConfig of each VTL (VTL0's is unused). */
 	__u64 vsm_partition_config[KVM_VTL_ABI_NR];
 	__u64 reserved[8];	/* must be zero */
+};
+
+/*
+ * Set the protection set of VTL @vtl (1 or above) on @npages GFNs from
+ * @gfn: what every lower VTL may do with them, as
+ * HvCallModifyVtlProtectionMask with TargetVtl = @vtl does.
+ */
+struct kvm_vtl_protection {
+	__u64 gfn;
+	__u64 npages;
+	__u8 vtl;
+	__u8 prot;		/* KVM_VTL_PROT_* */
+	__u16 pad;		/* must be zero */
+	__u32 flags;		/* must be zero */
+	__u64 reserved[2];	/* must be zero */
+};
+
+/* A run of GFNs with one protection. */
+struct kvm_vtl_protection_range {
+	__u64 gfn;
+	__u64 npages;
+	__u8 prot;		/* KVM_VTL_PROT_* */
+	__u8 pad[7];
+};
+
+/*
+ * Read VTL @vtl's protection set from @gfn up to (excluding) @end as runs
+ * of equal protection, into the @nr_ranges entries at @ranges.  On return
+ * @nr_ranges is the number written and @gfn where to continue (@end once
+ * all is read).
+ */
+struct kvm_vtl_protections {
+	__u64 gfn;
+	__u64 end;
+	__u8 vtl;
+	__u8 pad[3];		/* must be zero */
+	__u32 nr_ranges;
+	__u64 ranges;		/* struct kvm_vtl_protection_range __user * */
+	__u32 flags;		/* must be zero */
+	__u32 pad2;		/* must be zero */
+	__u64 reserved[2];	/* must be zero */
 };
 
 #endif /* __LINUX_KVM_VTL_H */

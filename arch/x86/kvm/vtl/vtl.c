@@ -50,6 +50,7 @@ int kvm_vtl_enable_cap(struct kvm *kvm, u64 nr_vtls)
 	if (!vtl)
 		goto out;
 	mutex_init(&vtl->lock);
+	kvm_vtl_prot_init(&vtl->prot);
 	vtl->nr_vtls = nr_vtls;
 	vtl->enabled = BIT(0);
 	kvm->arch.vtl = vtl;
@@ -61,6 +62,8 @@ out:
 
 void kvm_vtl_destroy_vm(struct kvm *kvm)
 {
+	if (kvm->arch.vtl)
+		kvm_vtl_prot_destroy(&kvm->arch.vtl->prot);
 	kfree(kvm->arch.vtl);
 	kvm->arch.vtl = NULL;
 }
@@ -537,6 +540,22 @@ long kvm_vtl_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 	return r;
 }
 
+/*
+ * A VTL's VsmPartitionConfig, and with it its default protection set.
+ * The caller holds the partition lock and checked the value.
+ */
+void kvm_vtl_set_partition_config(struct kvm *kvm, u8 vtl, u64 config)
+{
+	struct kvm_vtl_vm *pvtl = to_kvm_vtl(kvm);
+
+	lockdep_assert_held(&pvtl->lock);
+	WRITE_ONCE(pvtl->partition_config[vtl], config);
+	mutex_lock(&pvtl->prot.lock);
+	kvm_vtl_prot_set_default(&pvtl->prot, vtl,
+				 kvm_hv_vsm_default_protection(config));
+	mutex_unlock(&pvtl->prot.lock);
+}
+
 static int kvm_vtl_set_partition(struct kvm *kvm,
 				 const struct kvm_vtl_partition *p)
 {
@@ -561,16 +580,83 @@ static int kvm_vtl_set_partition(struct kvm *kvm,
 
 	mutex_lock(&vtl->lock);
 	vtl->enabled = p->enabled_vtls;
-	memcpy(vtl->partition_config, p->vsm_partition_config,
-	       sizeof(vtl->partition_config));
+	for (i = 1; i < KVM_VTL_MAX_NR; i++)
+		kvm_vtl_set_partition_config(kvm, i, p->vsm_partition_config[i]);
 	mutex_unlock(&vtl->lock);
 	return 0;
+}
+
+static bool kvm_vtl_gfn_range_valid(u64 gfn, u64 npages)
+{
+	return npages && gfn + npages > gfn &&
+	       gfn + npages - 1 <= kvm_mmu_max_gfn();
+}
+
+static int kvm_vtl_set_protection(struct kvm *kvm,
+				  const struct kvm_vtl_protection *p)
+{
+	struct kvm_vtl_vm *vtl = to_kvm_vtl(kvm);
+	struct kvm_vtl_prot_change chg = {};
+	int r;
+
+	if (p->pad || p->flags || memchr_inv(p->reserved, 0, sizeof(p->reserved)))
+		return -EINVAL;
+	if (!p->vtl || p->vtl >= vtl->nr_vtls ||
+	    !kvm_vtl_prot_valid(p->prot, false) ||
+	    !kvm_vtl_gfn_range_valid(p->gfn, p->npages))
+		return -EINVAL;
+
+	mutex_lock(&vtl->prot.lock);
+	r = kvm_vtl_prot_set(&vtl->prot, p->gfn, p->gfn + p->npages - 1,
+			     p->vtl, p->prot, &chg);
+	mutex_unlock(&vtl->prot.lock);
+	return r;
+}
+
+static int kvm_vtl_get_protections(struct kvm *kvm, struct kvm_vtl_protections *p)
+{
+	struct kvm_vtl_protection_range __user *out = u64_to_user_ptr(p->ranges);
+	struct kvm_vtl_vm *vtl = to_kvm_vtl(kvm);
+	struct kvm_vtl_protection_range range = {};
+	u32 n = 0;
+	gfn_t last;
+	u8 bits;
+	int r = 0;
+
+	if (memchr_inv(p->pad, 0, sizeof(p->pad)) || p->flags || p->pad2 ||
+	    memchr_inv(p->reserved, 0, sizeof(p->reserved)))
+		return -EINVAL;
+	if (!p->vtl || p->vtl >= vtl->nr_vtls || p->gfn >= p->end ||
+	    !kvm_vtl_gfn_range_valid(p->gfn, p->end - p->gfn))
+		return -EINVAL;
+
+	mutex_lock(&vtl->prot.lock);
+	while (n < p->nr_ranges && p->gfn < p->end) {
+		last = kvm_vtl_prot_run(&vtl->prot, p->gfn, p->end - 1, p->vtl, &bits);
+		range.gfn = p->gfn;
+		range.npages = last - p->gfn + 1;
+		range.prot = bits & KVM_VTL_PROT_RWX;
+		if (copy_to_user(&out[n], &range, sizeof(range))) {
+			r = -EFAULT;
+			break;
+		}
+		n++;
+		p->gfn = last + 1;
+	}
+	mutex_unlock(&vtl->prot.lock);
+	p->nr_ranges = n;
+	return r;
 }
 
 long kvm_vtl_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
 {
 	struct kvm_vtl_vm *vtl = to_kvm_vtl(kvm);
+	union {
+		struct kvm_vtl_protection set;
+		struct kvm_vtl_protections get;
+	} u;
 	struct kvm_vtl_partition p;
+	int r;
 
 	if (!vtl)
 		return -ENOTTY;
@@ -588,6 +674,17 @@ long kvm_vtl_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
 		if (copy_from_user(&p, argp, sizeof(p)))
 			return -EFAULT;
 		return kvm_vtl_set_partition(kvm, &p);
+	case KVM_SET_VTL_PROTECTION:
+		if (copy_from_user(&u.set, argp, sizeof(u.set)))
+			return -EFAULT;
+		return kvm_vtl_set_protection(kvm, &u.set);
+	case KVM_GET_VTL_PROTECTIONS:
+		if (copy_from_user(&u.get, argp, sizeof(u.get)))
+			return -EFAULT;
+		r = kvm_vtl_get_protections(kvm, &u.get);
+		if (r)
+			return r;
+		return copy_to_user(argp, &u.get, sizeof(u.get)) ? -EFAULT : 0;
 	}
 	return -ENOTTY;
 }

@@ -11,6 +11,8 @@
 
 #include <linux/kvm_host.h>
 
+#include "prot.h"
+
 /* The MSRs that are private to each VTL (TLFS "private state"). */
 enum kvm_vtl_msr {
 	KVM_VTL_MSR_PAT,
@@ -68,6 +70,8 @@ struct kvm_vtl_vm {
 	u8 nr_vtls;
 	u16 enabled;
 	u64 partition_config[KVM_VTL_MAX_NR];
+	/* Every VTL's memory protection set. */
+	struct kvm_vtl_prot_store prot;
 };
 
 static inline struct kvm_vtl_vm *to_kvm_vtl(struct kvm *kvm)
@@ -113,6 +117,7 @@ int kvm_vtl_flush_bank(struct kvm_vcpu *vcpu, u8 vtl);
 
 long kvm_vtl_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 			void __user *argp);
+void kvm_vtl_set_partition_config(struct kvm *kvm, u8 vtl, u64 config);
 long kvm_vtl_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp);
 
 #endif /* __ARCH_X86_KVM_VTL_H */
