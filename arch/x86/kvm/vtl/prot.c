@@ -188,8 +188,8 @@ static int store_run(struct kvm_vtl_prot_store *s, gfn_t first, gfn_t last,
 	return store(s, first, last, xa_mk_value(val));
 }
 
-static struct kvm_vtl_prot_chunk *chunk_from_runs(struct kvm_vtl_prot_store *s,
-						 gfn_t first)
+static struct kvm_vtl_prot_chunk *
+chunk_from_runs(struct kvm_vtl_prot_store *s, gfn_t first)
 {
 	struct kvm_vtl_prot_chunk *ch;
 	int i;
@@ -254,16 +254,12 @@ static int set_in_chunk(struct kvm_vtl_prot_store *s, gfn_t first, gfn_t last,
 	}
 	if (chunk_uniform(ch)) {
 		r = store_run(s, base, base + KVM_VTL_PROT_CHUNK_PAGES - 1, ch->val[0]);
-		if (r) {
+		if (r || built) {
 			kfree(built);
 			return r;
 		}
-		if (built) {
-			kfree(built);
-		} else {
-			kfree_rcu(ch, rcu);
-			s->nr_chunks--;
-		}
+		kfree_rcu(ch, rcu);
+		s->nr_chunks--;
 		return 0;
 	}
 	if (!built)

@@ -39,6 +39,7 @@ struct kvm_vtl_prot_store {
 	 * @lock.
 	 */
 	struct maple_tree mt;
+	/* Serializes writers; the tree's external lock. */
 	struct mutex lock;
 	/* Every VTL's default set (DefaultVtlProtectionMask), packed. */
 	u32 defaults;

@@ -24,8 +24,8 @@ struct store_counts {
 
 static struct store_counts count_entries(struct kvm_vtl_prot_store *s)
 {
-	struct store_counts c = {};
 	MA_STATE(mas, &s->mt, 0, 0);
+	struct store_counts c = {};
 	void *e;
 
 	mutex_lock(&s->lock);
@@ -315,4 +315,5 @@ static struct kunit_suite kvm_vtl_prot_suite = {
 	.name = "kvm_vtl_prot",
 	.test_cases = kvm_vtl_prot_cases,
 };
+
 kunit_test_suite(kvm_vtl_prot_suite);

@@ -154,7 +154,7 @@ static void test_get_rejects(struct kvm_vm *vm)
 		.vtl = 1, .nr_ranges = MAX_RANGES, .ranges = (u64)got };\
 	field_init;							\
 	r = get_prot(vm, &g);						\
-	ksft_test_result(r == err, "KVM_GET_VTL_PROTECTIONS %s: %s\n",	\
+	ksft_test_result(r == (err), "KVM_GET_VTL_PROTECTIONS %s: %s\n",	\
 			 name, #err);					\
 } while (0)
 
