@@ -12,6 +12,7 @@
 
 #include "x86.h"
 #include "lapic.h"
+#include "mmu.h"
 #include "fpu.h"
 #include "hyperv.h"
 #include "hyperv_vsm.h"
@@ -185,6 +186,7 @@ bool kvm_hv_vsm_hypercall_code(struct kvm_vcpu *vcpu, u16 code)
 		return false;
 
 	switch (code) {
+	case HVCALL_MODIFY_VTL_PROTECTION_MASK:
 	case HVCALL_ENABLE_PARTITION_VTL:
 	case HVCALL_ENABLE_VP_VTL:
 	case HVCALL_VTL_CALL:
@@ -777,16 +779,30 @@ bool kvm_hv_vsm_partition_config_valid(u64 config)
 }
 
 /* The VTL a Get/SetVpRegisters acts on, or an error status. */
+/* The VTL an HV_INPUT_VTL names (TLFS 1.1): the caller's or a lower one. */
+static u16 hv_vsm_input_vtl(struct kvm_vcpu *vcpu, u8 input_vtl, u8 *vtl)
+{
+	if (input_vtl & HV_INPUT_VTL_RESERVED)
+		return HV_STATUS_INVALID_PARAMETER;
+	*vtl = vcpu->arch.vtl;
+	if (input_vtl & HV_INPUT_VTL_USE_TARGET)
+		*vtl = input_vtl & HV_INPUT_VTL_TARGET;
+	if (*vtl > vcpu->arch.vtl)
+		return HV_STATUS_ACCESS_DENIED;
+	return HV_STATUS_SUCCESS;
+}
+
 static u16 hv_vsm_register_target(struct kvm_vcpu *vcpu,
 				  const struct hv_vsm_vp_registers_hdr *hdr,
 				  u8 *vtl)
 {
 	struct kvm_vcpu *target;
 
+	u16 status;
+
 	if (hdr->partition_id != HV_PARTITION_ID_SELF)
 		return HV_STATUS_INVALID_PARTITION_ID;
-	if ((hdr->input_vtl & HV_INPUT_VTL_RESERVED) ||
-	    memchr_inv(hdr->reserved, 0, sizeof(hdr->reserved)))
+	if (memchr_inv(hdr->reserved, 0, sizeof(hdr->reserved)))
 		return HV_STATUS_INVALID_PARAMETER;
 	target = hv_vsm_vp(vcpu, hdr->vp_index);
 	if (!target)
@@ -795,12 +811,10 @@ static u16 hv_vsm_register_target(struct kvm_vcpu *vcpu,
 	if (target != vcpu)
 		return HV_STATUS_ACCESS_DENIED;
 
-	*vtl = vcpu->arch.vtl;
-	if (hdr->input_vtl & HV_INPUT_VTL_USE_TARGET)
-		*vtl = hdr->input_vtl & HV_INPUT_VTL_TARGET;
 	/* A VTL never reads or writes a higher VTL's state (TLFS 5.5). */
-	if (*vtl > vcpu->arch.vtl)
-		return HV_STATUS_ACCESS_DENIED;
+	status = hv_vsm_input_vtl(vcpu, hdr->input_vtl, vtl);
+	if (status)
+		return status;
 	if (!kvm_vtl_vcpu_enabled(vcpu, *vtl))
 		return HV_STATUS_INVALID_VTL_STATE;
 	return HV_STATUS_SUCCESS;
@@ -1232,6 +1246,114 @@ out:
 	return hv_vsm_result(status, i);
 }
 
+/* HvCallModifyVtlProtectionMask input (TLFS 5.1) */
+struct hv_vsm_modify_vtl_protection_mask {
+	u64 partition_id;
+	u32 map_flags;
+	u8 input_vtl;
+	u8 reserved[3];
+	u64 gpn[];
+} __packed;
+
+/*
+ * The protection set to change: the set the target VTL owns, which
+ * restricts every lower VTL (Microsoft's reading, TLFS 13 item 4).  A VTL
+ * changes its own set only once it enabled protection (OpenHCL).
+ */
+static u16 hv_vsm_protection_owner(struct kvm_vcpu *vcpu,
+				   const struct hv_vsm_modify_vtl_protection_mask *in,
+				   u8 *owner)
+{
+	struct kvm_vtl_vm *pvtl = to_kvm_vtl(vcpu->kvm);
+	u16 status;
+
+	if (in->partition_id != HV_PARTITION_ID_SELF)
+		return HV_STATUS_INVALID_PARTITION_ID;
+	if (memchr_inv(in->reserved, 0, sizeof(in->reserved)))
+		return HV_STATUS_INVALID_PARAMETER;
+	status = hv_vsm_input_vtl(vcpu, in->input_vtl, owner);
+	if (status)
+		return status;
+	/* VTL0 owns no set: nothing is below it. */
+	if (!*owner)
+		return HV_STATUS_INVALID_PARAMETER;
+	if (*owner == vcpu->arch.vtl &&
+	    !(READ_ONCE(pvtl->partition_config[*owner]) &
+	      HV_VSM_CONFIG_ENABLE_VTL_PROTECTION))
+		return HV_STATUS_ACCESS_DENIED;
+	/* Only the legal combinations (TLFS 6.2); no MBEC. */
+	if (!kvm_vtl_prot_valid(in->map_flags & 0xff, false) ||
+	    (in->map_flags & ~0xffu))
+		return HV_STATUS_INVALID_PARAMETER;
+	return HV_STATUS_SUCCESS;
+}
+
+/* Apply @prot to the GPNs, consecutive ones as one run, with one flush. */
+static int hv_vsm_protect_gpns(struct kvm_vcpu *vcpu, u8 owner, u8 prot,
+			       const u64 *gpn, int nr)
+{
+	struct kvm_vtl_prot_change total = {};
+	gfn_t min = gpn[0], max = gpn[0], first;
+	int i, j, r = 0;
+
+	for (i = 1; i < nr; i++) {
+		min = min_t(gfn_t, min, gpn[i]);
+		max = max_t(gfn_t, max, gpn[i]);
+	}
+	kvm_vtl_protect_begin(vcpu->kvm, min, max);
+	for (i = 0; i < nr && !r; i = j) {
+		first = gpn[i];
+		for (j = i + 1; j < nr && gpn[j] == first + (j - i); j++)
+			;
+		r = kvm_vtl_protect(vcpu->kvm, owner, first, gpn[j - 1], prot,
+				    &total);
+	}
+	kvm_vtl_protect_end(vcpu->kvm, &total);
+	return r;
+}
+
+/*
+ * HvCallModifyVtlProtectionMask (TLFS 5.1).  GPNs that are not guest RAM
+ * fail the call with HV_STATUS_INVALID_PARAMETER; the elements before the
+ * first such GPN are applied and counted as completed (TLFS 2.2).
+ */
+static u64 hv_vsm_modify_vtl_protection_mask(struct kvm_vcpu *vcpu,
+					     struct kvm_hv_hcall *hc)
+{
+	struct hv_vsm_modify_vtl_protection_mask *in;
+	size_t in_len = sizeof(*in) + sizeof(u64) * hc->rep_cnt;
+	int i = hc->rep_idx;
+	u16 status;
+	u8 owner;
+
+	if (!hc->rep_cnt || hc->rep_idx >= hc->rep_cnt)
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	in = kzalloc(in_len, GFP_KERNEL_ACCOUNT);
+	if (!in)
+		return HV_STATUS_INSUFFICIENT_MEMORY;
+	status = hv_vsm_read_input(vcpu, hc, in, in_len);
+	if (!status)
+		status = hv_vsm_protection_owner(vcpu, in, &owner);
+	if (status)
+		goto out;
+
+	for (; i < hc->rep_cnt; i++)
+		if (in->gpn[i] > kvm_mmu_max_gfn() ||
+		    !kvm_vcpu_is_visible_gfn(vcpu, in->gpn[i])) {
+			status = HV_STATUS_INVALID_PARAMETER;
+			break;
+		}
+	if (i > hc->rep_idx &&
+	    hv_vsm_protect_gpns(vcpu, owner, in->map_flags, in->gpn + hc->rep_idx,
+				i - hc->rep_idx)) {
+		status = HV_STATUS_INSUFFICIENT_MEMORY;
+		i = hc->rep_idx;
+	}
+out:
+	kfree(in);
+	return hv_vsm_result(status, i);
+}
+
 u64 kvm_hv_vsm_hypercall(struct kvm_vcpu *vcpu, struct kvm_hv_hcall *hc)
 {
 	switch (hc->code) {
@@ -1247,6 +1369,8 @@ u64 kvm_hv_vsm_hypercall(struct kvm_vcpu *vcpu, struct kvm_hv_hcall *hc)
 		return hv_vsm_get_vp_index_from_apic_id(vcpu, hc);
 	case HVCALL_START_VP:
 		return hv_vsm_start_vp(vcpu, hc);
+	case HVCALL_MODIFY_VTL_PROTECTION_MASK:
+		return hv_vsm_modify_vtl_protection_mask(vcpu, hc);
 	}
 	return HV_STATUS_INVALID_HYPERCALL_CODE;
 }

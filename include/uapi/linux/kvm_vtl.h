@@ -40,6 +40,17 @@
 #define KVM_VTL_PROT_RWX		0xf
 
 /*
+ * kvm_run.memory_fault.flags of a KVM_EXIT_MEMORY_FAULT for an access that
+ * a VTL's protections forbid: the access and, in bits 43:40, the VTL.
+ */
+#define KVM_MEMORY_EXIT_FLAG_VTL_VIOLATION	(1ULL << 32)
+#define KVM_MEMORY_EXIT_FLAG_VTL_READ		(1ULL << 33)
+#define KVM_MEMORY_EXIT_FLAG_VTL_WRITE		(1ULL << 34)
+#define KVM_MEMORY_EXIT_FLAG_VTL_EXEC		(1ULL << 35)
+#define KVM_MEMORY_EXIT_VTL_SHIFT		40
+#define KVM_MEMORY_EXIT_VTL_MASK		(0xfULL << 40)
+
+/*
  * The private (per-VTL) register state of one VTL on one vCPU.  Shared
  * state (GPRs other than RSP, CR2, DR0-DR3, FPU/SSE, MTRRs, ...) is not
  * here: it is read and written with the usual KVM ioctls.

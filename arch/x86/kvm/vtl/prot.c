@@ -329,19 +329,14 @@ void kvm_vtl_prot_set_default(struct kvm_vtl_prot_store *s, u8 owner, u8 bits)
 	WRITE_ONCE(s->defaults, defaults | (u32)bits << KVM_VTL_PROT_SHIFT(owner));
 }
 
-/*
- * The longest run from @gfn, up to @last, over which @owner's set is one
- * value (*@bits).  Returns the run's last GFN.
- */
-gfn_t kvm_vtl_prot_run(struct kvm_vtl_prot_store *s, gfn_t gfn, gfn_t last,
-		       u8 owner, u8 *bits)
+static gfn_t prot_run(struct kvm_vtl_prot_store *s, gfn_t gfn, gfn_t last,
+		      u8 owner, u8 *bits)
 {
 	MA_STATE(mas, &s->mt, 0, 0);
 	u8 run = owner_bits(s, stored_raw(s, gfn), owner);
 	gfn_t end, g;
 	void *e;
 
-	lockdep_assert_held(&s->lock);
 	*bits = run;
 	for (;;) {
 		mas_set(&mas, gfn);
@@ -359,6 +354,22 @@ gfn_t kvm_vtl_prot_run(struct kvm_vtl_prot_store *s, gfn_t gfn, gfn_t last,
 			return last;
 		gfn = end + 1;
 	}
+}
+
+/*
+ * The longest run from @gfn, up to @last, over which @owner's set is one
+ * value (*@bits).  Returns the run's last GFN.  Safe without the lock (the
+ * fault path), but then only a snapshot.
+ */
+gfn_t kvm_vtl_prot_run(struct kvm_vtl_prot_store *s, gfn_t gfn, gfn_t last,
+		       u8 owner, u8 *bits)
+{
+	gfn_t end;
+
+	rcu_read_lock();
+	end = prot_run(s, gfn, last, owner, bits);
+	rcu_read_unlock();
+	return end;
 }
 
 size_t kvm_vtl_prot_chunk_bytes(struct kvm_vtl_prot_store *s)

@@ -20,6 +20,7 @@
 /* The bits of one VTL's set in the packed value. */
 #define KVM_VTL_PROT_SHIFT(vtl)		((vtl) * 8)
 #define KVM_VTL_PROT_SET_MASK(vtl)	(0xffu << KVM_VTL_PROT_SHIFT(vtl))
+#define KVM_VTL_PROT_EXEC	(KVM_VTL_PROT_KERNEL_EXEC | KVM_VTL_PROT_USER_EXEC)
 /* The page has a sub-page write mask for the VTLs below (not yet used). */
 #define KVM_VTL_PROT_SUBPAGE		BIT(4)
 #define KVM_VTL_PROT_BITS		(KVM_VTL_PROT_RWX | KVM_VTL_PROT_SUBPAGE)

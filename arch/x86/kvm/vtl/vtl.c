@@ -548,12 +548,12 @@ void kvm_vtl_set_partition_config(struct kvm *kvm, u8 vtl, u64 config)
 {
 	struct kvm_vtl_vm *pvtl = to_kvm_vtl(kvm);
 
+	u8 prot = kvm_hv_vsm_default_protection(config);
+
 	lockdep_assert_held(&pvtl->lock);
 	WRITE_ONCE(pvtl->partition_config[vtl], config);
-	mutex_lock(&pvtl->prot.lock);
-	kvm_vtl_prot_set_default(&pvtl->prot, vtl,
-				 kvm_hv_vsm_default_protection(config));
-	mutex_unlock(&pvtl->prot.lock);
+	if (kvm_vtl_prot_of(READ_ONCE(pvtl->prot.defaults), vtl) != prot)
+		kvm_vtl_protect_default(kvm, vtl, prot);
 }
 
 static int kvm_vtl_set_partition(struct kvm *kvm,
@@ -597,6 +597,7 @@ static int kvm_vtl_set_protection(struct kvm *kvm,
 {
 	struct kvm_vtl_vm *vtl = to_kvm_vtl(kvm);
 	struct kvm_vtl_prot_change chg = {};
+	gfn_t last = p->gfn + p->npages - 1;
 	int r;
 
 	if (p->pad || p->flags || memchr_inv(p->reserved, 0, sizeof(p->reserved)))
@@ -606,10 +607,9 @@ static int kvm_vtl_set_protection(struct kvm *kvm,
 	    !kvm_vtl_gfn_range_valid(p->gfn, p->npages))
 		return -EINVAL;
 
-	mutex_lock(&vtl->prot.lock);
-	r = kvm_vtl_prot_set(&vtl->prot, p->gfn, p->gfn + p->npages - 1,
-			     p->vtl, p->prot, &chg);
-	mutex_unlock(&vtl->prot.lock);
+	kvm_vtl_protect_begin(kvm, p->gfn, last);
+	r = kvm_vtl_protect(kvm, p->vtl, p->gfn, last, p->prot, &chg);
+	kvm_vtl_protect_end(kvm, &chg);
 	return r;
 }
 

@@ -118,6 +118,15 @@ int kvm_vtl_flush_bank(struct kvm_vcpu *vcpu, u8 vtl);
 long kvm_vtl_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 			void __user *argp);
 void kvm_vtl_set_partition_config(struct kvm *kvm, u8 vtl, u64 config);
+
+/* mmu.c: the protections in the MMU. */
+struct kvm_page_fault;
+int kvm_vtl_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault);
+void kvm_vtl_protect_begin(struct kvm *kvm, gfn_t first, gfn_t last);
+int kvm_vtl_protect(struct kvm *kvm, u8 owner, gfn_t first, gfn_t last,
+		    u8 prot, struct kvm_vtl_prot_change *total);
+void kvm_vtl_protect_end(struct kvm *kvm, struct kvm_vtl_prot_change *total);
+void kvm_vtl_protect_default(struct kvm *kvm, u8 owner, u8 prot);
 long kvm_vtl_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp);
 
 #endif /* __ARCH_X86_KVM_VTL_H */

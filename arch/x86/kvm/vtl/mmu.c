@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Per-VTL memory protections in the MMU.
+ *
+ * A vCPU in VTL n runs on roots built for VTL n (kvm_mmu_page_role.vtl), so
+ * an SPTE in such a root grants the memslot's rights intersected with what
+ * VTL n may do with the GFN.  The fault path asks the store; a change to a
+ * protection set zaps the affected range in the roots of the VTLs below the
+ * set's owner, and only when a right was removed.
+ */
+#include <linux/kvm_host.h>
+
+#include "../mmu.h"
+#include "../mmu/mmu_internal.h"
+#include "../mmu/spte.h"
+#include "../mmu/tdp_mmu.h"
+#include "vtl.h"
+
+/* The access a fault needs, as KVM_VTL_PROT_* bits. */
+static u8 fault_access(struct kvm_page_fault *fault)
+{
+	if (fault->exec)
+		return KVM_VTL_PROT_READ | KVM_VTL_PROT_KERNEL_EXEC;
+	if (fault->write)
+		return KVM_VTL_PROT_READ | KVM_VTL_PROT_WRITE;
+	return KVM_VTL_PROT_READ;
+}
+
+/*
+ * Without MBEC there is one execute right, and KVM grants it only when the
+ * set grants both kernel and user execute.
+ */
+static u8 collapse_exec(u8 prot)
+{
+	if ((prot & KVM_VTL_PROT_EXEC) != KVM_VTL_PROT_EXEC)
+		prot &= ~KVM_VTL_PROT_EXEC;
+	return prot;
+}
+
+static u8 vtl_rights(struct kvm_vtl_vm *vtl, gfn_t gfn, u8 vcpu_vtl)
+{
+	u32 packed = kvm_vtl_prot_packed(&vtl->prot, gfn);
+
+	return collapse_exec(kvm_vtl_prot_effective(packed, vcpu_vtl, vtl->nr_vtls));
+}
+
+/* Can VTL @vcpu_vtl map [first, last] with one SPTE: is its set uniform? */
+static bool vtl_uniform(struct kvm_vtl_vm *vtl, gfn_t first, gfn_t last,
+			u8 vcpu_vtl)
+{
+	u8 owner, bits;
+
+	for (owner = vcpu_vtl + 1; owner < vtl->nr_vtls; owner++)
+		if (kvm_vtl_prot_run(&vtl->prot, first, last, owner, &bits) != last)
+			return false;
+	return true;
+}
+
+/*
+ * Until intercepts are delivered to the higher VTL, a violation exits to
+ * userspace with KVM_EXIT_MEMORY_FAULT, the access and the VTL in flags.
+ */
+static int kvm_vtl_violation(struct kvm_vcpu *vcpu,
+			     struct kvm_page_fault *fault)
+{
+	u64 flags = KVM_MEMORY_EXIT_FLAG_VTL_VIOLATION |
+		    (u64)vcpu->arch.vtl << KVM_MEMORY_EXIT_VTL_SHIFT;
+
+	if (fault->exec)
+		flags |= KVM_MEMORY_EXIT_FLAG_VTL_EXEC;
+	else if (fault->write)
+		flags |= KVM_MEMORY_EXIT_FLAG_VTL_WRITE;
+	else
+		flags |= KVM_MEMORY_EXIT_FLAG_VTL_READ;
+	kvm_prepare_memory_fault_exit(vcpu, gfn_to_gpa(fault->gfn), PAGE_SIZE,
+				      fault->write, fault->exec, false);
+	vcpu->run->memory_fault.flags |= flags;
+	return -EFAULT;
+}
+
+/*
+ * The fault path, after the mmu_invalidate_seq snapshot: a protection
+ * change that races with this fault makes it retry.  Refuses an access the
+ * active VTL may not make, else limits the SPTE's rights and size.
+ */
+int kvm_vtl_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
+{
+	struct kvm_vtl_vm *vtl = to_kvm_vtl(vcpu->kvm);
+	u8 v = vcpu->arch.vtl, rights, need;
+	int level;
+
+	if (!vtl || is_guest_mode(vcpu))
+		return RET_PF_CONTINUE;
+
+	rights = vtl_rights(vtl, fault->gfn, v);
+	need = fault_access(fault);
+	if ((rights & need) != need)
+		return kvm_vtl_violation(vcpu, fault);
+
+	if (!(rights & KVM_VTL_PROT_WRITE))
+		fault->vtl_deny |= ACC_WRITE_MASK;
+	if (!(rights & KVM_VTL_PROT_KERNEL_EXEC))
+		fault->vtl_deny |= ACC_EXEC_MASK;
+
+	/* Each VTL keeps huge mappings where its own set is uniform. */
+	for (level = fault->max_level; level > PG_LEVEL_4K; level--) {
+		gfn_t first = gfn_round_for_level(fault->gfn, level);
+
+		if (vtl_uniform(vtl, first, first + KVM_PAGES_PER_HPAGE(level) - 1, v))
+			break;
+	}
+	fault->max_level = level;
+	return RET_PF_CONTINUE;
+}
+
+/*
+ * A protection change: faults on [first, last] retry until it ends, and
+ * the SPTEs it makes stale are zapped before the one TLB flush in
+ * kvm_vtl_protect_end().
+ */
+void kvm_vtl_protect_begin(struct kvm *kvm, gfn_t first, gfn_t last)
+{
+	write_lock(&kvm->mmu_lock);
+	kvm_mmu_invalidate_begin(kvm);
+	kvm_mmu_invalidate_range_add(kvm, first, last + 1);
+	write_unlock(&kvm->mmu_lock);
+}
+
+/*
+ * Set @owner's protection on [first, last] and zap what it affects: only
+ * the roots of the VTLs below @owner, only if a right was removed.  Adding
+ * rights needs no zap: the old SPTE faults and is rebuilt.
+ */
+int kvm_vtl_protect(struct kvm *kvm, u8 owner, gfn_t first, gfn_t last,
+		    u8 prot, struct kvm_vtl_prot_change *total)
+{
+	struct kvm_vtl_vm *vtl = to_kvm_vtl(kvm);
+	struct kvm_vtl_prot_change chg = {};
+	int r;
+
+	mutex_lock(&vtl->prot.lock);
+	r = kvm_vtl_prot_set(&vtl->prot, first, last, owner, prot, &chg);
+	mutex_unlock(&vtl->prot.lock);
+
+	if (chg.removed) {
+		write_lock(&kvm->mmu_lock);
+		if (kvm_tdp_mmu_zap_vtl_leafs(kvm, first, last + 1, owner))
+			total->removed = true;
+		write_unlock(&kvm->mmu_lock);
+	}
+	total->changed |= chg.changed;
+	return r;
+}
+
+void kvm_vtl_protect_end(struct kvm *kvm, struct kvm_vtl_prot_change *total)
+{
+	write_lock(&kvm->mmu_lock);
+	if (total->removed)
+		kvm_flush_remote_tlbs(kvm);
+	kvm_mmu_invalidate_end(kvm);
+	write_unlock(&kvm->mmu_lock);
+}
+
+/* A new default set changes every GFN the owner never set. */
+void kvm_vtl_protect_default(struct kvm *kvm, u8 owner, u8 prot)
+{
+	struct kvm_vtl_vm *vtl = to_kvm_vtl(kvm);
+	struct kvm_vtl_prot_change total = {};
+	gfn_t last = kvm_mmu_max_gfn();
+	u8 old;
+
+	kvm_vtl_protect_begin(kvm, 0, last);
+	mutex_lock(&vtl->prot.lock);
+	old = kvm_vtl_prot_of(vtl->prot.defaults, owner);
+	kvm_vtl_prot_set_default(&vtl->prot, owner, prot);
+	mutex_unlock(&vtl->prot.lock);
+	if (old & ~prot) {
+		write_lock(&kvm->mmu_lock);
+		total.removed = kvm_tdp_mmu_zap_vtl_leafs(kvm, 0, last + 1, owner);
+		write_unlock(&kvm->mmu_lock);
+	}
+	kvm_vtl_protect_end(kvm, &total);
+}
