@@ -17,6 +17,7 @@
 #include "hyperv.h"
 #include "hyperv_vsm.h"
 #include "kvm_cache_regs.h"
+#include "kvm_emulate.h"
 #include "vtl/vtl.h"
 
 #define HV_STATUS_INVALID_PARTITION_ID		0x000d
@@ -1474,6 +1475,128 @@ void kvm_hv_vsm_process_entry(struct kvm_vcpu *vcpu)
 	sints = xchg(&vvtl->pending_sints[vcpu->arch.vtl], 0);
 	for_each_set_bit(sint, &sints, HV_SYNIC_SINT_COUNT)
 		kvm_hv_synic_vtl_set_irq(vcpu, vcpu->arch.vtl, sint);
+}
+
+/* The x64 intercept message header (TLFS 11.3) */
+struct hv_vsm_intercept_header {
+	u32 vp_index;
+	u8 instruction_length_cr8;	/* 3:0 instruction length, 7:4 CR8 */
+	u8 access_type;
+	u16 execution_state;
+	struct hv_vsm_segment cs;
+	u64 rip;
+	u64 rflags;
+} __packed;
+
+/* HV_X64_MEMORY_INTERCEPT_MESSAGE (TLFS 11.4) */
+struct hv_vsm_memory_intercept {
+	struct hv_vsm_intercept_header header;
+	u32 cache_type;
+	u8 instruction_byte_count;
+	u8 memory_access_info;
+	u8 tpr_priority;
+	u8 reserved;
+	u64 gva;
+	u64 gpa;
+	u8 instruction_bytes[16];
+} __packed;
+
+static_assert(sizeof(struct hv_vsm_intercept_header) == 40);
+static_assert(sizeof(struct hv_vsm_memory_intercept) == 80);
+
+#define HV_VSM_EXEC_STATE_CR0_PE		BIT(2)
+#define HV_VSM_EXEC_STATE_CR0_AM		BIT(3)
+#define HV_VSM_EXEC_STATE_EFER_LMA		BIT(4)
+#define HV_VSM_EXEC_STATE_DEBUG_ACTIVE		BIT(5)
+#define HV_VSM_EXEC_STATE_VTL_SHIFT		7
+#define HV_VSM_EXEC_STATE_INTERRUPT_SHADOW	BIT(12)
+
+#define HV_VSM_CACHE_TYPE_WRITEBACK		6
+#define HV_VSM_INTERCEPTION_SINT		0
+
+static u16 hv_vsm_execution_state(struct kvm_vcpu *vcpu)
+{
+	u16 state = kvm_x86_call(get_cpl)(vcpu) & 3;
+
+	if (kvm_is_cr0_bit_set(vcpu, X86_CR0_PE))
+		state |= HV_VSM_EXEC_STATE_CR0_PE;
+	if (kvm_is_cr0_bit_set(vcpu, X86_CR0_AM))
+		state |= HV_VSM_EXEC_STATE_CR0_AM;
+	if (is_long_mode(vcpu))
+		state |= HV_VSM_EXEC_STATE_EFER_LMA;
+	if (kvm_get_dr(vcpu, 7) & DR7_BP_EN_MASK)
+		state |= HV_VSM_EXEC_STATE_DEBUG_ACTIVE;
+	if (kvm_x86_call(get_interrupt_shadow)(vcpu))
+		state |= HV_VSM_EXEC_STATE_INTERRUPT_SHADOW;
+	return state | (vcpu->arch.vtl & 0xf) << HV_VSM_EXEC_STATE_VTL_SHIFT;
+}
+
+/*
+ * The bytes at CS:RIP, as many of the 16 as the faulting VTL's page tables
+ * map, and the length of the instruction they start with (0 if it does not
+ * decode), so that the higher VTL can emulate it and skip it.
+ */
+static void hv_vsm_fetch_instruction(struct kvm_vcpu *vcpu,
+				     const struct kvm_segment *cs,
+				     struct hv_vsm_memory_intercept *m)
+{
+	struct x86_emulate_ctxt *ctxt = vcpu->arch.emulate_ctxt;
+	unsigned long linear = kvm_rip_read(vcpu);
+	struct x86_exception e;
+	unsigned int n, total = 0;
+
+	if (!is_64_bit_mode(vcpu))
+		linear = (u32)(linear + cs->base);
+	while (total < sizeof(m->instruction_bytes)) {
+		n = min_t(unsigned int, sizeof(m->instruction_bytes) - total,
+			  PAGE_SIZE - offset_in_page(linear + total));
+		if (kvm_read_guest_virt(vcpu, linear + total,
+					m->instruction_bytes + total, n, &e))
+			break;
+		total += n;
+	}
+	m->instruction_byte_count = total;
+	if (total && x86_decode_emulated_instruction(vcpu, 0, m->instruction_bytes,
+						     total) == EMULATION_OK)
+		m->header.instruction_length_cr8 = (ctxt->_eip - ctxt->eip) & 0xf;
+}
+
+/*
+ * A lower VTL's access that VTL @to_vtl's protections forbid: post a
+ * GpaIntercept message to @to_vtl's SINT0 (TLFS 11.5), which enters that
+ * VTL with EntryReason 2 before the guest runs again.  The access is not
+ * retired.  Fails if @to_vtl's SynIC cannot take the message.
+ */
+int kvm_hv_vsm_memory_intercept(struct kvm_vcpu *vcpu, u8 to_vtl, gpa_t gpa,
+				u8 access)
+{
+	struct hv_vsm_memory_intercept *m;
+	struct kvm_segment cs;
+	struct hv_message msg;
+
+	if (!to_hv_vcpu(vcpu))
+		return -ENXIO;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.header.message_type = HVMSG_GPA_INTERCEPT;
+	msg.header.payload_size = sizeof(*m);
+	m = (void *)msg.u.payload;
+
+	kvm_get_segment(vcpu, &cs, VCPU_SREG_CS);
+	hv_vsm_fetch_instruction(vcpu, &cs, m);
+	m->header.vp_index = kvm_hv_get_vpindex(vcpu);
+	m->header.instruction_length_cr8 |= kvm_get_cr8(vcpu) << 4;
+	m->header.access_type = access;
+	m->header.execution_state = hv_vsm_execution_state(vcpu);
+	hv_vsm_segment_from_kvm(&m->header.cs, &cs);
+	m->header.rip = kvm_rip_read(vcpu);
+	m->header.rflags = kvm_get_rflags(vcpu);
+	m->cache_type = HV_VSM_CACHE_TYPE_WRITEBACK;
+	m->tpr_priority = kvm_get_cr8(vcpu);
+	/* The GVA is not known on every vendor's exit: GvaValid stays 0. */
+	m->gpa = gpa;
+
+	return kvm_hv_synic_vtl_post(vcpu, to_vtl, HV_VSM_INTERCEPTION_SINT, &msg);
 }
 
 int kvm_hv_vsm_post_message(struct kvm_vcpu *vcpu, struct kvm_vtl_message *m)

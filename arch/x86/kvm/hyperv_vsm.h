@@ -31,6 +31,13 @@ void kvm_hv_vsm_process_entry(struct kvm_vcpu *vcpu);
 bool kvm_hv_vsm_entry_pending(struct kvm_vcpu *vcpu);
 void kvm_hv_vsm_accept_start(struct kvm_vcpu *vcpu);
 int kvm_hv_vsm_post_message(struct kvm_vcpu *vcpu, struct kvm_vtl_message *m);
+int kvm_hv_vsm_memory_intercept(struct kvm_vcpu *vcpu, u8 to_vtl, gpa_t gpa,
+				u8 access);
+
+/* HV_INTERCEPT_ACCESS_TYPE */
+#define HV_VSM_ACCESS_READ		0
+#define HV_VSM_ACCESS_WRITE		1
+#define HV_VSM_ACCESS_EXECUTE		2
 
 bool kvm_hv_vsm_partition_config_valid(u64 config);
 u8 kvm_hv_vsm_default_protection(u64 config);

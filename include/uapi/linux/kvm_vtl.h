@@ -120,11 +120,15 @@ struct kvm_vtl_message {
 	__u8 message[256];	/* an HV_MESSAGE */
 };
 
+/* kvm_vtl_partition.flags */
+/* Protection violations also exit with KVM_EXIT_MEMORY_FAULT. */
+#define KVM_VTL_PARTITION_VIOLATION_EXITS	(1 << 0)
+
 /* The partition-wide VSM state. */
 struct kvm_vtl_partition {
 	__u16 enabled_vtls;	/* bit n: VTL n enabled on the partition */
 	__u16 mbec_vtls;	/* must be zero: no MBEC yet */
-	__u32 flags;		/* must be zero */
+	__u32 flags;		/* KVM_VTL_PARTITION_* */
 	/* HvRegisterVsmPartitionConfig of each VTL (VTL0's is unused). */
 	__u64 vsm_partition_config[KVM_VTL_ABI_NR];
 	__u64 reserved[8];	/* must be zero */

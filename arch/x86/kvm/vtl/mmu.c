@@ -14,6 +14,7 @@
 #include "../mmu/mmu_internal.h"
 #include "../mmu/spte.h"
 #include "../mmu/tdp_mmu.h"
+#include "../hyperv_vsm.h"
 #include "vtl.h"
 
 /* The access a fault needs, as KVM_VTL_PROT_* bits. */
@@ -57,21 +58,52 @@ static bool vtl_uniform(struct kvm_vtl_vm *vtl, gfn_t first, gfn_t last,
 }
 
 /*
- * Until intercepts are delivered to the higher VTL, a violation exits to
- * userspace with KVM_EXIT_MEMORY_FAULT, the access and the VTL in flags.
+ * The VTL that gets the intercept: of the VTLs above @vtl whose sets deny
+ * @need, the lowest (TLFS 11.5: "lower VTL first").
+ */
+static u8 intercepting_vtl(struct kvm_vtl_vm *vtl, gfn_t gfn, u8 vcpu_vtl, u8 need)
+{
+	u32 packed = kvm_vtl_prot_packed(&vtl->prot, gfn);
+	u8 owner;
+
+	for (owner = vcpu_vtl + 1; owner < vtl->nr_vtls - 1; owner++)
+		if ((collapse_exec(kvm_vtl_prot_of(packed, owner)) & need) != need)
+			break;
+	return owner;
+}
+
+/*
+ * A forbidden access becomes an intercept message to the higher VTL, which
+ * is entered before the guest runs again; the access is retried when the
+ * lower VTL resumes.  Userspace gets KVM_EXIT_MEMORY_FAULT as well if it
+ * asked for violation exits, and instead if the higher VTL's SynIC cannot
+ * take the message.
  */
 static int kvm_vtl_violation(struct kvm_vcpu *vcpu,
-			     struct kvm_page_fault *fault)
+			     struct kvm_page_fault *fault, u8 need)
 {
+	struct kvm_vtl_vm *vtl = to_kvm_vtl(vcpu->kvm);
 	u64 flags = KVM_MEMORY_EXIT_FLAG_VTL_VIOLATION |
 		    (u64)vcpu->arch.vtl << KVM_MEMORY_EXIT_VTL_SHIFT;
+	u8 access = HV_VSM_ACCESS_READ;
+	int r;
 
-	if (fault->exec)
+	if (fault->exec) {
+		access = HV_VSM_ACCESS_EXECUTE;
 		flags |= KVM_MEMORY_EXIT_FLAG_VTL_EXEC;
-	else if (fault->write)
+	} else if (fault->write) {
+		access = HV_VSM_ACCESS_WRITE;
 		flags |= KVM_MEMORY_EXIT_FLAG_VTL_WRITE;
-	else
+	} else {
 		flags |= KVM_MEMORY_EXIT_FLAG_VTL_READ;
+	}
+
+	r = kvm_hv_vsm_memory_intercept(vcpu,
+					intercepting_vtl(vtl, fault->gfn, vcpu->arch.vtl, need),
+					fault->addr, access);
+	if (!r && !(READ_ONCE(vtl->flags) & KVM_VTL_PARTITION_VIOLATION_EXITS))
+		return RET_PF_RETRY;
+
 	kvm_prepare_memory_fault_exit(vcpu, gfn_to_gpa(fault->gfn), PAGE_SIZE,
 				      fault->write, fault->exec, false);
 	vcpu->run->memory_fault.flags |= flags;
@@ -95,7 +127,7 @@ int kvm_vtl_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 	rights = vtl_rights(vtl, fault->gfn, v);
 	need = fault_access(fault);
 	if ((rights & need) != need)
-		return kvm_vtl_violation(vcpu, fault);
+		return kvm_vtl_violation(vcpu, fault, need);
 
 	if (!(rights & KVM_VTL_PROT_WRITE))
 		fault->vtl_deny |= ACC_WRITE_MASK;

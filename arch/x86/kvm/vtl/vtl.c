@@ -562,7 +562,7 @@ static int kvm_vtl_set_partition(struct kvm *kvm,
 	struct kvm_vtl_vm *vtl = to_kvm_vtl(kvm);
 	int i;
 
-	if (p->flags || p->mbec_vtls ||
+	if ((p->flags & ~KVM_VTL_PARTITION_VIOLATION_EXITS) || p->mbec_vtls ||
 	    memchr_inv(p->reserved, 0, sizeof(p->reserved)))
 		return -EINVAL;
 	if (!(p->enabled_vtls & BIT(0)) ||
@@ -580,6 +580,7 @@ static int kvm_vtl_set_partition(struct kvm *kvm,
 
 	mutex_lock(&vtl->lock);
 	vtl->enabled = p->enabled_vtls;
+	WRITE_ONCE(vtl->flags, p->flags);
 	for (i = 1; i < KVM_VTL_MAX_NR; i++)
 		kvm_vtl_set_partition_config(kvm, i, p->vsm_partition_config[i]);
 	mutex_unlock(&vtl->lock);
@@ -666,6 +667,7 @@ long kvm_vtl_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
 		memset(&p, 0, sizeof(p));
 		mutex_lock(&vtl->lock);
 		p.enabled_vtls = vtl->enabled;
+		p.flags = vtl->flags;
 		memcpy(p.vsm_partition_config, vtl->partition_config,
 		       sizeof(vtl->partition_config));
 		mutex_unlock(&vtl->lock);

@@ -69,6 +69,7 @@ struct kvm_vtl_vm {
 	struct mutex lock;
 	u8 nr_vtls;
 	u16 enabled;
+	u32 flags;		/* KVM_VTL_PARTITION_* */
 	u64 partition_config[KVM_VTL_MAX_NR];
 	/* Every VTL's memory protection set. */
 	struct kvm_vtl_prot_store prot;
