@@ -61,29 +61,30 @@ static u64 action;
 static u64 last_reason;
 
 /* VTL0's faulting instructions, at known addresses and of known length. */
-void vtl0_write(u64 *p, u64 v);
-u64 vtl0_read(u64 *p, u64 old);
-extern char vtl0_write_insn[], vtl0_read_insn[];
-asm(".pushsection .text\n"
-    ".global vtl0_write, vtl0_write_insn, vtl0_read, vtl0_read_insn\n"
-    "vtl0_write:\n"
-    "vtl0_write_insn: movq %rsi, (%rdi)\n"	/* 48 89 37 */
-    "	ret\n"
-    "vtl0_read:\n"
-    "	movq %rsi, %rax\n"
-    "vtl0_read_insn: movq (%rdi), %rax\n"	/* 48 8b 07 */
-    "	ret\n"
-    ".popsection\n");
+static noinline void __attribute__((naked)) vtl0_write(u64 *p, u64 v)
+{
+	asm volatile("movq %rsi, (%rdi)\n\t"	/* 48 89 37 */
+		     "ret");
+}
+
+static noinline u64 __attribute__((naked)) vtl0_read(u64 *p, u64 old)
+{
+	asm volatile("movq %rsi, %rax\n\t"
+		     "movq (%rdi), %rax\n\t"	/* 48 8b 07 */
+		     "ret");
+}
+
+struct protect_input {
+	u64 partition_id;
+	u32 map_flags;
+	u8 input_vtl;
+	u8 reserved[3];
+	u64 gpn;
+} __packed;
 
 static u64 protect(struct vtl_vp *vp, u64 gpa, u8 prot)
 {
-	struct {
-		u64 partition_id;
-		u32 map_flags;
-		u8 input_vtl;
-		u8 reserved[3];
-		u64 gpn;
-	} __packed *in = (void *)vp->hc[1].in.gva;
+	struct protect_input *in = (void *)vp->hc[1].in.gva;
 
 	in->partition_id = HV_PARTITION_ID_SELF;
 	in->map_flags = prot;
@@ -239,7 +240,7 @@ static void guest_main(struct vtl_vp *vp)
 	VTL_CHECK(G_EXEC_STATE, m->execution_state, BIT(2) | BIT(4));
 	VTL_CHECK(G_CS, m->cs_selector == get_cs() && m->cs_base == 0 &&
 		  (m->cs_attributes & 0x20ff) == 0x209b, true);
-	VTL_CHECK(G_RIP, m->rip, (u64)vtl0_write_insn);
+	VTL_CHECK(G_RIP, m->rip, (u64)vtl0_write);
 	VTL_CHECK(G_RFLAGS, m->rflags & ~0x8d5ull, rflags & ~0x8d5ull);
 	VTL_CHECK(G_CACHE_TYPE, m->cache_type, 6);
 	VTL_CHECK(G_INSN_COUNT, m->insn_byte_count, 16);

@@ -44,10 +44,10 @@ static void do_access(int a)
 {
 	switch (a) {
 	case A_READ:
-		(void)READ_ONCE(*(volatile u64 *)data_gva);
+		(void)READ_ONCE(*(u64 *)data_gva);
 		break;
 	case A_WRITE:
-		WRITE_ONCE(*(volatile u64 *)data_gva, 0x1234);
+		WRITE_ONCE(*(u64 *)data_gva, 0x1234);
 		break;
 	case A_EXEC:
 		((void (*)(void))code_gva)();
@@ -125,16 +125,18 @@ static const char *check_names[NR_CHECKS] = {
 
 static char matrix_names[NR_MATRIX][80];
 
+struct protect_input {
+	u64 partition_id;
+	u32 map_flags;
+	u8 input_vtl;
+	u8 reserved[3];
+	u64 gpn[];
+} __packed;
+
 static u64 protect(struct vtl_hc *hc, u64 partition, u8 input_vtl, u32 flags,
 		   const u64 *gpn, int nr, u8 reserved)
 {
-	struct {
-		u64 partition_id;
-		u32 map_flags;
-		u8 input_vtl;
-		u8 reserved[3];
-		u64 gpn[];
-	} __packed *in = (void *)hc->in.gva;
+	struct protect_input *in = (void *)hc->in.gva;
 	int i;
 
 	in->partition_id = partition;
@@ -206,8 +208,8 @@ static u64 vtl1_handler(struct vtl_gprs *regs, struct vtl_vp *vp)
 	list[1] = gpn;
 	rax = protect(hc, HV_PARTITION_ID_SELF, HV_INPUT_VTL(1), R, list, 2, 0);
 	VTL_CHECK(C_PROTECT, rax, HV_STATUS_SUCCESS | HV_HYPERCALL_REP_COUNT(2));
-	WRITE_ONCE(*(volatile u64 *)data_gva, 0x5678);
-	VTL_CHECK(C_VTL1_WRITES, READ_ONCE(*(volatile u64 *)data_gva), 0x5678);
+	WRITE_ONCE(*(u64 *)data_gva, 0x5678);
+	VTL_CHECK(C_VTL1_WRITES, READ_ONCE(*(u64 *)data_gva), 0x5678);
 	GUEST_SYNC(H_AFTER_PROTECT);
 
 	list[0] = gpn + 2;
@@ -242,7 +244,7 @@ static void guest_code(struct vtl_vp *vp)
 		  HV_STATUS_ACCESS_DENIED);
 	vtl_call();			/* VTL1's hypercall checks */
 	GUEST_SYNC(S_HCALL_DONE);
-	WRITE_ONCE(*(volatile u64 *)data_gva, 0x9abc);
+	WRITE_ONCE(*(u64 *)data_gva, 0x9abc);
 	GUEST_DONE();
 }
 
@@ -347,7 +349,8 @@ int main(void)
 
 				snprintf(matrix_names[n], sizeof(matrix_names[n]),
 					 "mask %#x, order %d, %s: %s", masks[m], o,
-					 access_name[a], allowed(masks[m], a) ? "allowed" : "violation");
+					 access_name[a],
+					 allowed(masks[m], a) ? "allowed" : "violation");
 				check_names[H_MATRIX + n] = matrix_names[n];
 				n++;
 			}
@@ -384,8 +387,8 @@ int main(void)
 				if (s == -1) {
 					denied = true;
 					/* Grant the access and let the guest retry it. */
-					TEST_ASSERT_EQ(set_prot(vm, a == A_EXEC ? code_gfn : data_gfn,
-								1, RWX), 0);
+					gfn = a == A_EXEC ? code_gfn : data_gfn;
+					TEST_ASSERT_EQ(set_prot(vm, gfn, 1, RWX), 0);
 					s = run_to_sync(vcpu, &checks, a, &flags_ok);
 				}
 				TEST_ASSERT_EQ(s, S_ACCESS + a);
