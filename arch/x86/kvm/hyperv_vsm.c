@@ -223,6 +223,9 @@ static u16 hv_vsm_read_input(struct kvm_vcpu *vcpu, struct kvm_hv_hcall *hc,
 		return HV_STATUS_INVALID_ALIGNMENT;
 	if (offset_in_page(hc->ingpa) + len > PAGE_SIZE)
 		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	/* KVM reads for the caller's VTL, under its protections. */
+	if (!kvm_vtl_gpa_allowed(vcpu, hc->ingpa, KVM_VTL_PROT_READ))
+		return HV_STATUS_ACCESS_DENIED;
 	if (kvm_vcpu_read_guest(vcpu, hc->ingpa, data, len))
 		return HV_STATUS_INVALID_HYPERCALL_INPUT;
 	return HV_STATUS_SUCCESS;
@@ -246,6 +249,9 @@ static u16 hv_vsm_write_output(struct kvm_vcpu *vcpu, struct kvm_hv_hcall *hc,
 			return HV_STATUS_INVALID_ALIGNMENT;
 		if (offset_in_page(hc->outgpa) + out_off + len > PAGE_SIZE)
 			return HV_STATUS_INVALID_HYPERCALL_INPUT;
+		if (!kvm_vtl_gpa_allowed(vcpu, hc->outgpa, KVM_VTL_PROT_READ |
+					 KVM_VTL_PROT_WRITE))
+			return HV_STATUS_ACCESS_DENIED;
 		if (kvm_vcpu_write_guest(vcpu, hc->outgpa + out_off, data, len))
 			return HV_STATUS_INVALID_HYPERCALL_INPUT;
 		return HV_STATUS_SUCCESS;
@@ -753,10 +759,17 @@ static u64 hv_vsm_get_vp_index_from_apic_id(struct kvm_vcpu *vcpu,
 		}
 	}
 	/* Output elements are packed u32s, as OpenVMM and Linux use them. */
-	if (i > hc->rep_idx &&
-	    hv_vsm_write_output(vcpu, hc, in_len, sizeof(u32) * hc->rep_idx,
-				out + hc->rep_idx, sizeof(u32) * (i - hc->rep_idx)))
-		status = HV_STATUS_INVALID_HYPERCALL_INPUT;
+	if (i > hc->rep_idx) {
+		u16 wstatus = hv_vsm_write_output(vcpu, hc, in_len,
+						  sizeof(u32) * hc->rep_idx,
+						  out + hc->rep_idx,
+						  sizeof(u32) * (i - hc->rep_idx));
+
+		if (wstatus) {
+			status = wstatus;
+			i = hc->rep_idx;
+		}
+	}
 out:
 	kfree(out);
 	kfree(in);
@@ -1195,10 +1208,18 @@ static u64 hv_vsm_get_vp_registers(struct kvm_vcpu *vcpu,
 		if (status)
 			break;
 	}
-	if (i > hc->rep_idx &&
-	    hv_vsm_write_output(vcpu, hc, in_len, sizeof(*out) * hc->rep_idx,
-				out + hc->rep_idx, sizeof(*out) * (i - hc->rep_idx)))
-		status = HV_STATUS_INVALID_HYPERCALL_INPUT;
+	if (i > hc->rep_idx) {
+		u16 wstatus = hv_vsm_write_output(vcpu, hc, in_len,
+						  sizeof(*out) * hc->rep_idx,
+						  out + hc->rep_idx,
+						  sizeof(*out) * (i - hc->rep_idx));
+
+		/* Nothing was written: no element completed. */
+		if (wstatus) {
+			status = wstatus;
+			i = hc->rep_idx;
+		}
+	}
 out:
 	kfree(out);
 	kfree(hdr);
@@ -1534,16 +1555,28 @@ static u16 hv_vsm_execution_state(struct kvm_vcpu *vcpu)
 /*
  * The bytes at CS:RIP, as many of the 16 as the faulting VTL's page tables
  * map, and the length of the instruction they start with (0 if it does not
- * decode), so that the higher VTL can emulate it and skip it.
+ * decode), so that the higher VTL can emulate it and skip it.  When the
+ * instruction emulator is the one that faulted, it has decoded the
+ * instruction already, and decoding again would clobber its state.
  */
 static void hv_vsm_fetch_instruction(struct kvm_vcpu *vcpu,
 				     const struct kvm_segment *cs,
-				     struct hv_vsm_memory_intercept *m)
+				     struct hv_vsm_memory_intercept *m,
+				     bool emulating)
 {
 	struct x86_emulate_ctxt *ctxt = vcpu->arch.emulate_ctxt;
 	unsigned long linear = kvm_rip_read(vcpu);
 	struct x86_exception e;
 	unsigned int n, total = 0;
+
+	if (emulating) {
+		total = min_t(unsigned int, sizeof(m->instruction_bytes),
+			      ctxt->fetch.end - ctxt->fetch.data);
+		memcpy(m->instruction_bytes, ctxt->fetch.data, total);
+		m->instruction_byte_count = total;
+		m->header.instruction_length_cr8 = (ctxt->_eip - ctxt->eip) & 0xf;
+		return;
+	}
 
 	if (!is_64_bit_mode(vcpu))
 		linear = (u32)(linear + cs->base);
@@ -1568,7 +1601,7 @@ static void hv_vsm_fetch_instruction(struct kvm_vcpu *vcpu,
  * retired.  Fails if @to_vtl's SynIC cannot take the message.
  */
 int kvm_hv_vsm_memory_intercept(struct kvm_vcpu *vcpu, u8 to_vtl, gpa_t gpa,
-				u8 access)
+				u8 access, bool emulating)
 {
 	struct hv_vsm_memory_intercept *m;
 	struct kvm_segment cs;
@@ -1583,7 +1616,7 @@ int kvm_hv_vsm_memory_intercept(struct kvm_vcpu *vcpu, u8 to_vtl, gpa_t gpa,
 	m = (void *)msg.u.payload;
 
 	kvm_get_segment(vcpu, &cs, VCPU_SREG_CS);
-	hv_vsm_fetch_instruction(vcpu, &cs, m);
+	hv_vsm_fetch_instruction(vcpu, &cs, m, emulating);
 	m->header.vp_index = kvm_hv_get_vpindex(vcpu);
 	m->header.instruction_length_cr8 |= kvm_get_cr8(vcpu) << 4;
 	m->header.access_type = access;

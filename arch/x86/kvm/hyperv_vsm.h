@@ -32,7 +32,7 @@ bool kvm_hv_vsm_entry_pending(struct kvm_vcpu *vcpu);
 void kvm_hv_vsm_accept_start(struct kvm_vcpu *vcpu);
 int kvm_hv_vsm_post_message(struct kvm_vcpu *vcpu, struct kvm_vtl_message *m);
 int kvm_hv_vsm_memory_intercept(struct kvm_vcpu *vcpu, u8 to_vtl, gpa_t gpa,
-				u8 access);
+				u8 access, bool emulating);
 
 /* HV_INTERCEPT_ACCESS_TYPE */
 #define HV_VSM_ACCESS_READ		0

@@ -10,6 +10,7 @@
  */
 #include <linux/kvm_host.h>
 
+#include "../kvm_emulate.h"
 #include "../mmu.h"
 #include "../mmu/mmu_internal.h"
 #include "../mmu/spte.h"
@@ -100,7 +101,7 @@ static int kvm_vtl_violation(struct kvm_vcpu *vcpu,
 
 	r = kvm_hv_vsm_memory_intercept(vcpu,
 					intercepting_vtl(vtl, fault->gfn, vcpu->arch.vtl, need),
-					fault->addr, access);
+					fault->addr, access, false);
 	if (!r && !(READ_ONCE(vtl->flags) & KVM_VTL_PARTITION_VIOLATION_EXITS))
 		return RET_PF_RETRY;
 
@@ -143,6 +144,41 @@ int kvm_vtl_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 	}
 	fault->max_level = level;
 	return RET_PF_CONTINUE;
+}
+
+/*
+ * May the active VTL make access @need to @gpa?  For the accesses KVM
+ * makes on its behalf: hypercall input and output, the emulator.
+ */
+bool kvm_vtl_gpa_allowed(struct kvm_vcpu *vcpu, gpa_t gpa, u8 need)
+{
+	struct kvm_vtl_vm *vtl = to_kvm_vtl(vcpu->kvm);
+
+	if (!vtl)
+		return true;
+	return (vtl_rights(vtl, gpa_to_gfn(gpa), vcpu->arch.vtl) & need) == need;
+}
+
+/*
+ * An access of the instruction emulator.  A forbidden one is an intercept,
+ * as if the guest had made it: the emulation is abandoned
+ * (X86EMUL_INTERCEPTED), RIP stays, and the higher VTL is entered.  If the
+ * higher VTL cannot take the message, emulation fails.
+ */
+int kvm_vtl_emulator_access(struct kvm_vcpu *vcpu, gpa_t gpa, bool write)
+{
+	struct kvm_vtl_vm *vtl = to_kvm_vtl(vcpu->kvm);
+	u8 need = write ? KVM_VTL_PROT_READ | KVM_VTL_PROT_WRITE : KVM_VTL_PROT_READ;
+	u8 to;
+
+	if (kvm_vtl_gpa_allowed(vcpu, gpa, need))
+		return X86EMUL_CONTINUE;
+	to = intercepting_vtl(vtl, gpa_to_gfn(gpa), vcpu->arch.vtl, need);
+	if (kvm_hv_vsm_memory_intercept(vcpu, to, gpa,
+					write ? HV_VSM_ACCESS_WRITE : HV_VSM_ACCESS_READ,
+					true))
+		return X86EMUL_UNHANDLEABLE;
+	return X86EMUL_INTERCEPTED;
 }
 
 /*

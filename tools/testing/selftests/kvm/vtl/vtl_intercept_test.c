@@ -58,6 +58,9 @@ static struct hv_message last_msg;
 static u64 nr_msgs;
 /* Set by VTL0 before each violation: what VTL1 should do. */
 static u64 action;
+/* Set by VTL0 before a VtlCall: VTL1 protects this page so. */
+static u64 cmd_gpa, cmd_prot;
+static bool vtl1_set_up, fep;
 static u64 last_reason;
 
 /* VTL0's faulting instructions, at known addresses and of known length. */
@@ -74,6 +77,16 @@ static noinline u64 __attribute__((naked)) vtl0_read(u64 *p, u64 old)
 		     "ret");
 }
 
+/* The same write, through KVM's instruction emulator (forced emulation). */
+static noinline void __attribute__((naked)) vtl0_emulated_write(u64 *p, u64 v)
+{
+	asm volatile(KVM_FEP
+		     "movq %rsi, (%rdi)\n\t"
+		     "ret");
+}
+
+#define FEP_LEN		5
+
 struct protect_input {
 	u64 partition_id;
 	u32 map_flags;
@@ -81,6 +94,13 @@ struct protect_input {
 	u8 reserved[3];
 	u64 gpn;
 } __packed;
+
+static void vtl0_protect(u64 gpa, u8 prot)
+{
+	cmd_gpa = gpa;
+	cmd_prot = prot;
+	vtl_call();
+}
 
 static u64 protect(struct vtl_vp *vp, u64 gpa, u8 prot)
 {
@@ -117,8 +137,13 @@ static u64 vtl1_handler(struct vtl_gprs *regs, struct vtl_vp *vp)
 	if (vp->vtl1_entries == 1)
 		return VTL_RETURN_FAST;
 
+	if (reason == HV_VTL_ENTRY_VTL_CALL && vtl1_set_up) {
+		GUEST_ASSERT_EQ(HV_STATUS(protect(vp, cmd_gpa, cmd_prot)), 0);
+		return vtl1_return_normal(vp, regs);
+	}
 	if (reason == HV_VTL_ENTRY_VTL_CALL) {
 		/* Set-up, at VTL0's request. */
+		vtl1_set_up = true;
 		wrmsr(HV_X64_MSR_SCONTROL, 1);
 		wrmsr(HV_X64_MSR_SIMP, vp->simp[1].gpa | 1);
 		wrmsr(HV_X64_MSR_SINT0, VTL1_SINT0_VECTOR);
@@ -170,6 +195,13 @@ enum {
 	G_EXEC_RIP,
 	G_EXEC_RAN,
 	G_MSG_COUNT,
+	G_HC_IN_DENIED,
+	G_HC_OUT_DENIED,
+	G_HC_OUT_UNTOUCHED,
+	G_EMUL_ACCESS,
+	G_EMUL_RIP,
+	G_EMUL_LEN,
+	G_EMUL_SKIPPED,
 	H_EXIT_FLAGS,
 	H_EXIT_GPA,
 	H_THEN_VTL1,
@@ -205,9 +237,16 @@ static const char *const check_names[NR_CHECKS] = {
 	[G_EXEC_RIP] = "execute: RIP is the code page",
 	[G_EXEC_RAN] = "after VTL1 granted X, the code ran",
 	[G_MSG_COUNT] = "one message per violation (4 so far)",
+	[G_HC_IN_DENIED] = "hypercall input in a page VTL0 may not read: ACCESS_DENIED",
+	[G_HC_OUT_DENIED] = "hypercall output in a page VTL0 may not write: ACCESS_DENIED",
+	[G_HC_OUT_UNTOUCHED] = "the protected output page is untouched",
+	[G_EMUL_ACCESS] = "emulated write to a read-only page: an intercept, access write",
+	[G_EMUL_RIP] = "emulated write: RIP of the emulated mov",
+	[G_EMUL_LEN] = "emulated write: instruction length 3",
+	[G_EMUL_SKIPPED] = "emulated write skipped by VTL1: the page is unchanged",
 	[H_EXIT_FLAGS] = "with violation exits: KVM_EXIT_MEMORY_FAULT, VTL0 write",
 	[H_EXIT_GPA] = "with violation exits: the page's GPA",
-	[H_THEN_VTL1] = "after the exit, VTL1 still gets the intercept (5 messages)",
+	[H_THEN_VTL1] = "after the exit, VTL1 still gets the intercept (6 messages)",
 	[H_SECRET_KEPT] = "the unreadable page still holds what VTL0 wrote before",
 };
 
@@ -215,7 +254,9 @@ static void guest_main(struct vtl_vp *vp)
 {
 	struct memory_intercept *m = (void *)last_msg.payload;
 	u64 *data = (u64 *)data_gva, *secret = (u64 *)secret_gva;
-	u64 rflags, val;
+	union hv_register_value values[1];
+	u64 rflags, val, before;
+	u32 names[1];
 
 	the_vp = vp;
 	x2apic_enable();
@@ -272,12 +313,57 @@ static void guest_main(struct vtl_vp *vp)
 	VTL_CHECK(G_EXEC_RAN, READ_ONCE(*(u8 *)(code_gva + 64)), 1);
 	VTL_CHECK(G_MSG_COUNT, nr_msgs, 4);
 
+	/* KVM reads hypercall input and writes output under VTL0's rights. */
+	names[0] = HV_REG_RIP;
+	GUEST_ASSERT_EQ(HV_STATUS(hv_get_vp_registers(&vp->hc[0], HV_VP_INDEX_SELF,
+						      HV_INPUT_VTL_CURRENT, names, 1,
+						      values)), 0);
+	vtl0_protect(vp->hc[0].in.gpa, 0);
+	VTL_CHECK(G_HC_IN_DENIED,
+		  HV_STATUS(vtl_hypercall(HVCALL_GET_VP_REGISTERS | HV_HYPERCALL_REP_COUNT(1),
+					  vp->hc[0].in.gpa, vp->hc[0].out.gpa)),
+		  HV_STATUS_ACCESS_DENIED);
+	vtl0_protect(vp->hc[0].in.gpa, RWX);
+	before = *(u64 *)vp->hc[0].out.gva;
+	vtl0_protect(vp->hc[0].out.gpa, R);
+	VTL_CHECK(G_HC_OUT_DENIED,
+		  HV_STATUS(vtl_hypercall(HVCALL_GET_VP_REGISTERS | HV_HYPERCALL_REP_COUNT(1),
+					  vp->hc[0].in.gpa, vp->hc[0].out.gpa)),
+		  HV_STATUS_ACCESS_DENIED);
+	VTL_CHECK(G_HC_OUT_UNTOUCHED, *(u64 *)vp->hc[0].out.gva, before);
+	vtl0_protect(vp->hc[0].out.gpa, RWX);
+
+	/* The instruction emulator's write is checked like the guest's. */
+	if (fep) {
+		vtl0_protect(data_gpa, R);
+		action = SKIP;
+		vtl0_emulated_write(data + 4, 0x5555);
+		VTL_CHECK(G_EMUL_ACCESS, nr_msgs == 5 && m->access_type == ACC_WRITE, true);
+		VTL_CHECK(G_EMUL_RIP, m->rip, (u64)vtl0_emulated_write + FEP_LEN);
+		VTL_CHECK(G_EMUL_LEN, m->insn_len_cr8 & 0xf, 3);
+		VTL_CHECK(G_EMUL_SKIPPED, READ_ONCE(data[4]), 0);
+	}
+
 	/* With violation exits on: the host sees it, then VTL1 handles it. */
 	GUEST_SYNC(1);
 	action = SKIP;
 	vtl0_write(secret + 1, 0x4444);
-	VTL_CHECK(H_THEN_VTL1, nr_msgs, 5);
+	VTL_CHECK(H_THEN_VTL1, nr_msgs, fep ? 6 : 5);
 	GUEST_DONE();
+}
+
+#define FEP_PARAM	"/sys/module/kvm/parameters/force_emulation_prefix"
+
+/* Read or write kvm.force_emulation_prefix; false if it cannot be. */
+static bool fep_param(const char *mode, int *val)
+{
+	FILE *f = fopen(FEP_PARAM, mode);
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = *mode == 'r' ? fscanf(f, "%d", val) == 1 : fprintf(f, "%d", *val) > 0;
+	return !fclose(f) && ok;
 }
 
 int main(void)
@@ -287,8 +373,8 @@ int main(void)
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 	struct ucall uc;
+	int r, i, old_fep = 0, one = 1;
 	u8 *code;
-	int r;
 
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_HYPERV_VSM));
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_HYPERV_SYNIC2));
@@ -296,6 +382,9 @@ int main(void)
 	ksft_set_plan(NR_CHECKS);
 	vtl_checks_init(&checks, check_names, NR_CHECKS);
 
+	fep = fep_param("r", &old_fep) && fep_param("w", &one);
+	if (!fep)
+		ksft_print_msg("cannot set kvm.force_emulation_prefix: no emulator checks\n");
 	vm = vtl_vm_create(1, guest_main, &vcpu);
 	vcpu_enable_cap(vcpu, KVM_CAP_HYPERV_SYNIC2, 0);
 	vm_install_exception_handler(vm, VTL1_SINT0_VECTOR, vtl1_sint0_isr);
@@ -318,6 +407,7 @@ int main(void)
 	sync_global_to_guest(vm, secret_gpa);
 	sync_global_to_guest(vm, code_gva);
 	sync_global_to_guest(vm, code_gpa);
+	sync_global_to_guest(vm, fep);
 	vtl_vp_setup(vcpu, vtl1_handler);
 
 	TEST_ASSERT_EQ(vtl_run(vcpu, &uc, &checks), UCALL_SYNC);
@@ -337,6 +427,15 @@ int main(void)
 		  ((u64 *)addr_gva2hva(vm, secret_gva))[0] == 0x5ec &&
 		  ((u64 *)addr_gva2hva(vm, secret_gva))[1] == 0, true);
 
+	if (!fep)
+		for (i = G_EMUL_ACCESS; i <= G_EMUL_SKIPPED; i++)
+			if (!checks.seen[i]) {
+				checks.seen[i] = true;
+				ksft_test_result_skip("%s\n", check_names[i]);
+			}
+	/* Later tests in the same boot must not see forced emulation. */
+	if (fep)
+		TEST_ASSERT(fep_param("w", &old_fep), "restoring " FEP_PARAM);
 	vtl_checks_finish(&checks);
 	kvm_vm_free(vm);
 	ksft_finished();
