@@ -12,3 +12,4 @@ TEST_GEN_PROGS_x86_64 += vtl/vtl_start_vp_test
 TEST_GEN_PROGS_x86_64 += vtl/vtl_prot_uapi_test
 TEST_GEN_PROGS_x86_64 += vtl/vtl_prot_fault_test
 TEST_GEN_PROGS_x86_64 += vtl/vtl_intercept_test
+TEST_GEN_PROGS_x86_64 += vtl/vtl_prot_race_test
