@@ -31,7 +31,11 @@ static const u8 orders[2][NR_ACCESS] = {
 
 /* Guest addresses, set by the host. */
 static u64 data_gva, code_gva;
-static u64 data_gpa;
+static u64 data_gpa, long_gpa;
+
+/* The longest rep list: 300 of the 510 GPNs a memory-form call can carry. */
+#define LONG_LIST	300
+static u64 long_list[LONG_LIST];
 
 /* Stages the guest reports with GUEST_SYNC. */
 enum {
@@ -85,6 +89,7 @@ enum {
 	C_FAST,
 	C_PARTIAL,
 	C_PARTIAL_COUNT,
+	C_LONG_LIST,
 	NR_GUEST_CHECKS
 };
 
@@ -96,6 +101,7 @@ enum {
 	H_AFTER_PROTECT,
 	H_AFTER_FAST,
 	H_AFTER_PARTIAL,
+	H_AFTER_LONG_LIST,
 	H_VTL0_FAULT_AFTER_HCALL,
 	NR_CHECKS
 };
@@ -120,6 +126,8 @@ static const char *check_names[NR_CHECKS] = {
 	[H_AFTER_PROTECT] = "host view after the memory form: data page R, neighbour R",
 	[H_AFTER_FAST] = "host view after the fast form: three pages RX",
 	[H_AFTER_PARTIAL] = "host view after partial completion: the first 2 GPNs changed",
+	[C_LONG_LIST] = "300 scattered GPNs in one call: SUCCESS, 300 reps",
+	[H_AFTER_LONG_LIST] = "host view: the 300 listed pages R, the 300 between RWX",
 	[H_VTL0_FAULT_AFTER_HCALL] = "VTL0's write after the hypercall exits with a violation",
 };
 
@@ -167,6 +175,7 @@ static u64 vtl1_handler(struct vtl_gprs *regs, struct vtl_vp *vp)
 {
 	struct vtl_hc *hc = &vp->hc[1];
 	u64 gpn = data_gpa >> 12, list[3], rax;
+	int i;
 
 	vtl1_enter(vp);
 	if (vp->vtl1_entries != 2)
@@ -226,6 +235,14 @@ static u64 vtl1_handler(struct vtl_gprs *regs, struct vtl_vp *vp)
 	VTL_CHECK(C_PARTIAL, HV_STATUS(rax), HV_STATUS_INVALID_PARAMETER);
 	VTL_CHECK(C_PARTIAL_COUNT, HV_REPS_COMPLETED(rax), 2);
 	GUEST_SYNC(H_AFTER_PARTIAL);
+
+	/* A list of 300 scattered GPNs in one call: every other page. */
+	for (i = 0; i < LONG_LIST; i++)
+		long_list[i] = (long_gpa >> 12) + 2 * i;
+	VTL_CHECK(C_LONG_LIST, protect(hc, HV_PARTITION_ID_SELF, HV_INPUT_VTL_CURRENT, R,
+				       long_list, LONG_LIST, 0),
+		  HV_STATUS_SUCCESS | HV_HYPERCALL_REP_COUNT(LONG_LIST));
+	GUEST_SYNC(H_AFTER_LONG_LIST);
 	return VTL_RETURN_FAST;
 }
 
@@ -360,6 +377,9 @@ int main(void)
 	data_gva = vm_vaddr_alloc_pages(vm, 8);
 	data_gpa = addr_gva2gpa(vm, data_gva);
 	code_gva = vm_vaddr_alloc_page(vm);
+	/* The long list's pages: a memslot of their own, never touched. */
+	long_gpa = 1ull << 30;
+	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, long_gpa, 10, 2 * LONG_LIST, 0);
 	*(u8 *)addr_gva2hva(vm, code_gva) = 0xc3;	/* ret */
 	for (i = 1; i < 8; i++)
 		TEST_ASSERT_EQ(addr_gva2gpa(vm, data_gva + i * PAGE_SIZE),
@@ -367,6 +387,7 @@ int main(void)
 	sync_global_to_guest(vm, data_gva);
 	sync_global_to_guest(vm, data_gpa);
 	sync_global_to_guest(vm, code_gva);
+	sync_global_to_guest(vm, long_gpa);
 	vtl_vp_setup(vcpu, vtl1_handler);
 	data_gfn = data_gpa >> 12;
 	code_gfn = addr_gva2gpa(vm, code_gva) >> 12;
@@ -418,6 +439,10 @@ int main(void)
 	vtl_check(&checks, H_AFTER_PARTIAL,
 		  get_prot(vm, data_gfn + 5) == 0 && get_prot(vm, data_gfn + 6) == 0 &&
 		  get_prot(vm, data_gfn + 7) == RWX, true);
+	TEST_ASSERT_EQ(run_to_sync(vcpu, &checks, 0, &flags_ok), H_AFTER_LONG_LIST);
+	for (gfn = long_gpa >> 12, i = 0; gfn < (long_gpa >> 12) + 2 * LONG_LIST; gfn++)
+		i += get_prot(vm, gfn) == ((gfn - (long_gpa >> 12)) & 1 ? RWX : R);
+	vtl_check(&checks, H_AFTER_LONG_LIST, i, 2 * LONG_LIST);
 	TEST_ASSERT_EQ(run_to_sync(vcpu, &checks, 0, &flags_ok), S_HCALL_DONE);
 
 	/* VTL0 now writes the data page VTL1 made read-only. */

@@ -3,8 +3,8 @@
  * KVM_SET_VTL_PROTECTION and KVM_GET_VTL_PROTECTIONS: set and read back
  * VTL1's protection set as runs, continue a read that ran out of room,
  * the default from KVM_SET_VTL_PARTITION and from the guest's own
- * HvRegisterVsmPartitionConfig, and every bad input, which must change
- * nothing.
+ * HvRegisterVsmPartitionConfig, protections staying on their GFNs when a
+ * memslot moves or goes, and every bad input, which must change nothing.
  */
 #include "vtl_lib.h"
 
@@ -17,6 +17,11 @@
 #define HV_VSM_CONFIG_DEFAULT(mask)		((u64)(mask) << 1)
 
 #define MAX_RANGES	64
+
+/* A memslot the test creates, moves and deletes: 1 GiB up, 16 pages. */
+#define SLOT_ID		10
+#define SLOT_GPA	(1ull << 30)
+#define SLOT_GFN	(SLOT_GPA >> 12)
 
 struct expect {
 	u64 gfn, npages;
@@ -210,7 +215,7 @@ int main(void)
 
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_HYPERV_VSM));
 	ksft_print_header();
-	ksft_set_plan(37);
+	ksft_set_plan(39);
 
 	vm = vm_create_barebones();
 	ksft_test_result(__vm_ioctl(vm, KVM_SET_VTL_PROTECTION, &p) && errno == ENOTTY,
@@ -240,6 +245,20 @@ int main(void)
 	test_set_rejects(vm);
 	test_get_rejects(vm);
 
+	/* Protections belong to GFNs: memslot changes leave them. */
+	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, SLOT_GPA, SLOT_ID, 16, 0);
+	TEST_ASSERT_EQ(set_range(vm, SLOT_GFN, 16, R), 0);
+	vm_mem_region_move(vm, SLOT_ID, SLOT_GPA + 64 * PAGE_SIZE);
+	n = get_all(vm, SLOT_GFN, SLOT_GFN + 80, MAX_RANGES, got, &calls);
+	ksft_test_result(ranges_are(got, n, (struct expect[]){
+				{ SLOT_GFN, 16, R }, { SLOT_GFN + 16, 64, RWX } }, 2),
+			 "moving a memslot leaves the protections on the old GFNs\n");
+	vm_mem_region_delete(vm, SLOT_ID);
+	n = get_all(vm, SLOT_GFN, SLOT_GFN + 16, MAX_RANGES, got, &calls);
+	ksft_test_result(ranges_are(got, n, (struct expect[]){ { SLOT_GFN, 16, R } }, 1),
+			 "deleting the memslot leaves them too\n");
+	TEST_ASSERT_EQ(set_range(vm, SLOT_GFN, 16, RWX), 0);
+
 	/* A default through KVM_SET_VTL_PARTITION applies to untouched GFNs. */
 	TEST_ASSERT(!__vm_ioctl(vm, KVM_GET_VTL_PARTITION, &part), "KVM_GET_VTL_PARTITION");
 	part.vsm_partition_config[1] = HV_VSM_CONFIG_ENABLE_VTL_PROTECTION |
@@ -258,11 +277,13 @@ int main(void)
 	n = get_all(vm, 0, 1ull << 20, MAX_RANGES, got, &calls);
 	ksft_test_result(ranges_are(got, n, (struct expect[]){ { 0, 1ull << 20, RWX } }, 1),
 			 "before VTL1 enables protection: RWX everywhere\n");
-	/* GFNs 0-999 were set to RWX explicitly: they keep it. */
+	/* GFNs 0-999 and the memslot's were set to RWX explicitly: they keep it. */
 	TEST_ASSERT_EQ(vtl_run(vcpu, &uc, NULL), UCALL_SYNC);
 	n = get_all(vm, 0, 1ull << 20, MAX_RANGES, got, &calls);
 	ksft_test_result(ranges_are(got, n, (struct expect[]){
-				{ 0, 1000, RWX }, { 1000, (1ull << 20) - 1000, RX } }, 2),
+				{ 0, 1000, RWX }, { 1000, SLOT_GFN - 1000, RX },
+				{ SLOT_GFN, 16, RWX },
+				{ SLOT_GFN + 16, (1ull << 20) - SLOT_GFN - 16, RX } }, 4),
 			 "VTL1's DefaultVtlProtectionMask RX applies to every GFN never set\n");
 	TEST_ASSERT_EQ(vtl_run(vcpu, &uc, NULL), UCALL_DONE);
 
