@@ -15,7 +15,7 @@
 #define R	KVM_VTL_PROT_READ
 #define RWX	KVM_VTL_PROT_RWX
 
-#define REGION_GPA	(1ull << 32)
+#define REGION_GPA	BIT_ULL(32)
 #define REGION_SLOT	10
 #define REGION_SIZE	(2ull << 20)
 #define PROTECTED_PAGE	100

@@ -20,7 +20,7 @@
 
 /* A memslot the test creates, moves and deletes: 1 GiB up, 16 pages. */
 #define SLOT_ID		10
-#define SLOT_GPA	(1ull << 30)
+#define SLOT_GPA	BIT_ULL(30)
 #define SLOT_GFN	(SLOT_GPA >> 12)
 
 struct expect {
