@@ -11,6 +11,7 @@ TEST_GEN_PROGS_x86_64 += vtl/vtl_call_test
 TEST_GEN_PROGS_x86_64 += vtl/vtl_start_vp_test
 TEST_GEN_PROGS_x86_64 += vtl/vtl_prot_uapi_test
 TEST_GEN_PROGS_x86_64 += vtl/vtl_prot_fault_test
+TEST_GEN_PROGS_x86_64 += vtl/vtl_concurrency_test
 TEST_GEN_PROGS_x86_64 += vtl/vtl_intercept_test
 TEST_GEN_PROGS_x86_64 += vtl/vtl_prot_race_test
 TEST_GEN_PROGS_x86_64 += vtl/vtl_prot_hugepage_test
