@@ -146,17 +146,33 @@ int kvm_vtl_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 	return RET_PF_CONTINUE;
 }
 
+static bool vtl_allowed(struct kvm *kvm, u8 vcpu_vtl, gpa_t gpa, u8 need)
+{
+	struct kvm_vtl_vm *vtl = to_kvm_vtl(kvm);
+
+	if (!vtl)
+		return true;
+	return (vtl_rights(vtl, gpa_to_gfn(gpa), vcpu_vtl) & need) == need;
+}
+
 /*
  * May the active VTL make access @need to @gpa?  For the accesses KVM
  * makes on its behalf: hypercall input and output, the emulator.
  */
 bool kvm_vtl_gpa_allowed(struct kvm_vcpu *vcpu, gpa_t gpa, u8 need)
 {
-	struct kvm_vtl_vm *vtl = to_kvm_vtl(vcpu->kvm);
+	return vtl_allowed(vcpu->kvm, vcpu->arch.vtl, gpa, need);
+}
 
-	if (!vtl)
-		return true;
-	return (vtl_rights(vtl, gpa_to_gfn(gpa), vcpu->arch.vtl) & need) == need;
+/*
+ * May KVM fill a page for VTL @vtl: the hypercall, VP assist and SynIC
+ * pages it writes into guest memory when the VTL enables them?  Only if the
+ * VTL may write the page itself; KVM checks when the page is enabled.
+ */
+bool kvm_vtl_page_writable(struct kvm_vcpu *vcpu, u8 vtl, gpa_t gpa)
+{
+	return vtl_allowed(vcpu->kvm, vtl, gpa,
+			   KVM_VTL_PROT_READ | KVM_VTL_PROT_WRITE);
 }
 
 /*

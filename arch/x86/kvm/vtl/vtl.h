@@ -129,6 +129,7 @@ int kvm_vtl_protect(struct kvm *kvm, u8 owner, gfn_t first, gfn_t last,
 void kvm_vtl_protect_end(struct kvm *kvm, struct kvm_vtl_prot_change *total);
 void kvm_vtl_protect_default(struct kvm *kvm, u8 owner, u8 prot);
 bool kvm_vtl_gpa_allowed(struct kvm_vcpu *vcpu, gpa_t gpa, u8 need);
+bool kvm_vtl_page_writable(struct kvm_vcpu *vcpu, u8 vtl, gpa_t gpa);
 int kvm_vtl_emulator_access(struct kvm_vcpu *vcpu, gpa_t gpa, bool write);
 long kvm_vtl_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp);
 

@@ -52,6 +52,7 @@ kvm_static_assert(sizeof(struct memory_intercept) == 80);
 
 static struct vtl_vp *the_vp;
 static u64 data_gva, data_gpa, code_gva, code_gpa, secret_gva, secret_gpa;
+static u64 overlay_gva, overlay_gpa;
 
 /* Set by VTL1's SINT0 handler: the last message, and how many arrived. */
 static struct hv_message last_msg;
@@ -198,6 +199,11 @@ enum {
 	G_HC_IN_DENIED,
 	G_HC_OUT_DENIED,
 	G_HC_OUT_UNTOUCHED,
+	G_SIMP_GP,
+	G_SIEFP_GP,
+	G_HCALL_PAGE_GP,
+	G_ASSIST_GP,
+	G_OVERLAY_INTACT,
 	G_EMUL_ACCESS,
 	G_EMUL_RIP,
 	G_EMUL_LEN,
@@ -240,6 +246,11 @@ static const char *const check_names[NR_CHECKS] = {
 	[G_HC_IN_DENIED] = "hypercall input in a page VTL0 may not read: ACCESS_DENIED",
 	[G_HC_OUT_DENIED] = "hypercall output in a page VTL0 may not write: ACCESS_DENIED",
 	[G_HC_OUT_UNTOUCHED] = "the protected output page is untouched",
+	[G_SIMP_GP] = "SIMP on a page VTL0 may not write: #GP",
+	[G_SIEFP_GP] = "SIEFP on a page VTL0 may not write: #GP",
+	[G_HCALL_PAGE_GP] = "hypercall page on a page VTL0 may not write: #GP",
+	[G_ASSIST_GP] = "VP assist page on a page VTL0 may not write: #GP",
+	[G_OVERLAY_INTACT] = "KVM cleared or wrote nothing there",
 	[G_EMUL_ACCESS] = "emulated write to a read-only page: an intercept, access write",
 	[G_EMUL_RIP] = "emulated write: RIP of the emulated mov",
 	[G_EMUL_LEN] = "emulated write: instruction length 3",
@@ -333,6 +344,18 @@ static void guest_main(struct vtl_vp *vp)
 	VTL_CHECK(G_HC_OUT_UNTOUCHED, *(u64 *)vp->hc[0].out.gva, before);
 	vtl0_protect(vp->hc[0].out.gpa, RWX);
 
+	/* KVM enables no overlay page it would write over read-only memory. */
+	*(u64 *)overlay_gva = 0x0ce1;
+	vtl0_protect(overlay_gpa, R);
+	VTL_CHECK(G_SIMP_GP, wrmsr_safe(HV_X64_MSR_SIMP, overlay_gpa | 1), GP_VECTOR);
+	VTL_CHECK(G_SIEFP_GP, wrmsr_safe(HV_X64_MSR_SIEFP, overlay_gpa | 1), GP_VECTOR);
+	VTL_CHECK(G_HCALL_PAGE_GP, wrmsr_safe(HV_X64_MSR_HYPERCALL, overlay_gpa | 1),
+		  GP_VECTOR);
+	VTL_CHECK(G_ASSIST_GP, wrmsr_safe(HV_X64_MSR_VP_ASSIST_PAGE, overlay_gpa | 1),
+		  GP_VECTOR);
+	VTL_CHECK(G_OVERLAY_INTACT, *(u64 *)overlay_gva, 0x0ce1);
+	vtl0_protect(overlay_gpa, RWX);
+
 	/* The instruction emulator's write is checked like the guest's. */
 	if (fep) {
 		vtl0_protect(data_gpa, R);
@@ -394,6 +417,10 @@ int main(void)
 	secret_gpa = addr_gva2gpa(vm, secret_gva);
 	code_gva = vm_vaddr_alloc_page(vm);
 	code_gpa = addr_gva2gpa(vm, code_gva);
+	overlay_gva = vm_vaddr_alloc_page(vm);
+	overlay_gpa = addr_gva2gpa(vm, overlay_gva);
+	sync_global_to_guest(vm, overlay_gva);
+	sync_global_to_guest(vm, overlay_gpa);
 	code = addr_gva2hva(vm, code_gva);
 	/* movb $1, 64(code) (RIP-relative, 7 bytes); ret */
 	code[0] = 0xc6;
