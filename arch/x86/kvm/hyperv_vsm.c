@@ -590,6 +590,13 @@ struct kvm_vtl_start {
 	struct hv_vsm_initial_vp_context ctx;
 };
 
+/*
+ * kvm_vcpu_vtl.start once the VP took a start, until it waits for SIPI
+ * again: a second start must fail even before the first one has made the
+ * vCPU runnable.
+ */
+#define HV_VSM_START_TAKEN	((struct kvm_vtl_start *)ERR_PTR(-EALREADY))
+
 /* Like INIT-SIPI, StartVirtualProcessor starts only a VP waiting for SIPI. */
 static bool hv_vsm_vp_startable(struct kvm_vcpu *vcpu)
 {
@@ -674,10 +681,20 @@ void kvm_hv_vsm_accept_start(struct kvm_vcpu *vcpu)
 	struct kvm_vtl_bank *bank;
 	int idx, r;
 
-	if (!vvtl || !READ_ONCE(vvtl->start))
+	if (!vvtl)
 		return;
-	start = xchg(&vvtl->start, NULL);
-	if (!start || !hv_vsm_vp_startable(vcpu))
+	start = READ_ONCE(vvtl->start);
+	if (!start)
+		return;
+	if (start == HV_VSM_START_TAKEN) {
+		/* An INIT since the start: the VP can be started again. */
+		if (hv_vsm_vp_startable(vcpu))
+			cmpxchg(&vvtl->start, HV_VSM_START_TAKEN, NULL);
+		return;
+	}
+	start = xchg(&vvtl->start, HV_VSM_START_TAKEN);
+	/* Started by a SIPI in between: drop it, as a second SIPI would be. */
+	if (!hv_vsm_vp_startable(vcpu))
 		goto out;
 
 	idx = srcu_read_lock(&vcpu->kvm->srcu);
@@ -690,6 +707,8 @@ void kvm_hv_vsm_accept_start(struct kvm_vcpu *vcpu)
 	srcu_read_unlock(&vcpu->kvm->srcu, idx);
 	if (!r)
 		vcpu->arch.mp_state = KVM_MP_STATE_RUNNABLE;
+	else
+		WRITE_ONCE(vvtl->start, NULL);
 out:
 	kfree(start);
 }

@@ -85,7 +85,7 @@ int kvm_vtl_vcpu_create(struct kvm_vcpu *vcpu)
 
 void kvm_vtl_vcpu_destroy(struct kvm_vcpu *vcpu)
 {
-	if (vcpu->arch.vtl_state)
+	if (vcpu->arch.vtl_state && !IS_ERR(vcpu->arch.vtl_state->start))
 		kfree(vcpu->arch.vtl_state->start);
 	kfree(vcpu->arch.vtl_state);
 	vcpu->arch.vtl_state = NULL;
