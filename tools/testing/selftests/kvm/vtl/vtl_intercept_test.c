@@ -12,9 +12,6 @@
  */
 #include "vtl_lib.h"
 
-#define HVCALL_MODIFY_VTL_PROTECTION_MASK	0x000c
-#define HV_VSM_CONFIG_ENABLE_VTL_PROTECTION	BIT_ULL(0)
-#define HV_VSM_CONFIG_DEFAULT(mask)		((u64)(mask) << 1)
 #define HVMSG_GPA_INTERCEPT			0x80000001u
 #define VTL1_SINT0_VECTOR			0xf0
 
@@ -88,32 +85,11 @@ static noinline void __attribute__((naked)) vtl0_emulated_write(u64 *p, u64 v)
 
 #define FEP_LEN		5
 
-struct protect_input {
-	u64 partition_id;
-	u32 map_flags;
-	u8 input_vtl;
-	u8 reserved[3];
-	u64 gpn;
-} __packed;
-
 static void vtl0_protect(u64 gpa, u8 prot)
 {
 	cmd_gpa = gpa;
 	cmd_prot = prot;
 	vtl_call();
-}
-
-static u64 protect(struct vtl_vp *vp, u64 gpa, u8 prot)
-{
-	struct protect_input *in = (void *)vp->hc[1].in.gva;
-
-	in->partition_id = HV_PARTITION_ID_SELF;
-	in->map_flags = prot;
-	in->input_vtl = HV_INPUT_VTL_CURRENT;
-	memset(in->reserved, 0, sizeof(in->reserved));
-	in->gpn = gpa >> 12;
-	return vtl_hypercall(HVCALL_MODIFY_VTL_PROTECTION_MASK | HV_HYPERCALL_REP_COUNT(1),
-			     vp->hc[1].in.gpa, 0);
 }
 
 static void vtl1_sint0_isr(struct ex_regs *regs)
@@ -139,7 +115,7 @@ static u64 vtl1_handler(struct vtl_gprs *regs, struct vtl_vp *vp)
 		return VTL_RETURN_FAST;
 
 	if (reason == HV_VTL_ENTRY_VTL_CALL && vtl1_set_up) {
-		GUEST_ASSERT_EQ(HV_STATUS(protect(vp, cmd_gpa, cmd_prot)), 0);
+		GUEST_ASSERT_EQ(HV_STATUS(vtl1_protect(vp, cmd_gpa, cmd_prot)), 0);
 		return vtl1_return_normal(vp, regs);
 	}
 	if (reason == HV_VTL_ENTRY_VTL_CALL) {
@@ -150,9 +126,9 @@ static u64 vtl1_handler(struct vtl_gprs *regs, struct vtl_vp *vp)
 		wrmsr(HV_X64_MSR_SINT0, VTL1_SINT0_VECTOR);
 		vtl_set_reg(&vp->hc[1], HV_INPUT_VTL_CURRENT, HV_REG_VSM_PARTITION_CONFIG,
 			    HV_VSM_CONFIG_ENABLE_VTL_PROTECTION | HV_VSM_CONFIG_DEFAULT(RWX));
-		GUEST_ASSERT_EQ(HV_STATUS(protect(vp, data_gpa, R)), 0);
-		GUEST_ASSERT_EQ(HV_STATUS(protect(vp, code_gpa, RW)), 0);
-		GUEST_ASSERT_EQ(HV_STATUS(protect(vp, secret_gpa, 0)), 0);
+		GUEST_ASSERT_EQ(HV_STATUS(vtl1_protect(vp, data_gpa, R)), 0);
+		GUEST_ASSERT_EQ(HV_STATUS(vtl1_protect(vp, code_gpa, RW)), 0);
+		GUEST_ASSERT_EQ(HV_STATUS(vtl1_protect(vp, secret_gpa, 0)), 0);
 		return vtl1_return_normal(vp, regs);
 	}
 
@@ -162,7 +138,7 @@ static u64 vtl1_handler(struct vtl_gprs *regs, struct vtl_vp *vp)
 		vtl_set_reg(&vp->hc[1], HV_INPUT_VTL(0), HV_REG_RIP,
 			    rip + (m->insn_len_cr8 & 0xf));
 	} else {
-		GUEST_ASSERT_EQ(HV_STATUS(protect(vp, m->gpa & ~0xfffull, RWX)), 0);
+		GUEST_ASSERT_EQ(HV_STATUS(vtl1_protect(vp, m->gpa & ~0xfffull, RWX)), 0);
 	}
 	/* Give VTL0 back its own RAX and RCX. */
 	return vtl1_return_normal(vp, regs);

@@ -41,6 +41,7 @@
 #include "apic.h"
 
 /* Hypercall codes (TLFS) that hyperv.h does not have. */
+#define HVCALL_MODIFY_VTL_PROTECTION_MASK	0x000c
 #define HVCALL_ENABLE_PARTITION_VTL		0x000d
 #define HVCALL_ENABLE_VP_VTL			0x000f
 #define HVCALL_VTL_CALL				0x0011
@@ -718,9 +719,62 @@ static inline u64 hv_enable_partition_vtl(struct vtl_hc *hc, u64 partition_id,
 	return vtl_hypercall(HVCALL_ENABLE_PARTITION_VTL, hc->in.gpa, 0);
 }
 
+/* HvRegisterVsmPartitionConfig: EnableVtlProtection, DefaultVtlProtectionMask. */
+#define HV_VSM_CONFIG_ENABLE_VTL_PROTECTION	BIT_ULL(0)
+#define HV_VSM_CONFIG_DEFAULT(mask)		((u64)(mask) << 1)
+
+/* HvCallModifyVtlProtectionMask input (TLFS 5.1) */
+struct hv_modify_vtl_protection_mask {
+	u64 partition_id;
+	u32 map_flags;
+	u8 input_vtl;
+	u8 reserved[3];
+	u64 gpn[];
+} __packed;
+
+/* Fill @hc's input page for HvCallModifyVtlProtectionMask. */
+static inline struct hv_modify_vtl_protection_mask *
+vtl_protection_input(struct vtl_hc *hc, u64 partition_id, u8 input_vtl, u32 flags,
+		     const u64 *gpn, int nr)
+{
+	struct hv_modify_vtl_protection_mask *in = (void *)hc->in.gva;
+	int i;
+
+	in->partition_id = partition_id;
+	in->map_flags = flags;
+	in->input_vtl = input_vtl;
+	memset(in->reserved, 0, sizeof(in->reserved));
+	for (i = 0; i < nr; i++)
+		in->gpn[i] = gpn[i];
+	return in;
+}
+
+/* HvCallModifyVtlProtectionMask (memory form) on @nr GPNs. */
+static inline u64 hv_modify_vtl_protection_mask(struct vtl_hc *hc, u64 partition_id,
+						u8 input_vtl, u32 flags,
+						const u64 *gpn, int nr)
+{
+	vtl_protection_input(hc, partition_id, input_vtl, flags, gpn, nr);
+	return vtl_hypercall(HVCALL_MODIFY_VTL_PROTECTION_MASK | HV_HYPERCALL_REP_COUNT(nr),
+			     hc->in.gpa, 0);
+}
+
+/* VTL1: set its own protection set to @prot on the page at @gpa. */
+static inline u64 vtl1_protect(struct vtl_vp *vp, u64 gpa, u8 prot)
+{
+	u64 gpn = gpa >> 12;
+
+	return hv_modify_vtl_protection_mask(&vp->hc[1], HV_PARTITION_ID_SELF,
+					     HV_INPUT_VTL_CURRENT, prot, &gpn, 1);
+}
+
 /* HvCallEnableVpVtl (memory form) with the context in @ctx. */
-static inline u64 hv_enable_vp_vtl(struct vtl_hc *hc, u64 partition_id, u32 vp_index,
-				   u8 vtl, const struct hv_initial_vp_context *ctx)
+/*
+ * Fill @hc's input page with the layout HvCallEnableVpVtl and
+ * HvCallStartVirtualProcessor share (TLFS 5.3, 5.6).
+ */
+static inline void vtl_vp_context_input(struct vtl_hc *hc, u64 partition_id, u32 vp_index,
+					u8 vtl, const struct hv_initial_vp_context *ctx)
 {
 	struct hv_enable_vp_vtl *in = (void *)hc->in.gva;
 
@@ -729,6 +783,12 @@ static inline u64 hv_enable_vp_vtl(struct vtl_hc *hc, u64 partition_id, u32 vp_i
 	in->vp_index = vp_index;
 	in->target_vtl = vtl;
 	in->ctx = *ctx;
+}
+
+static inline u64 hv_enable_vp_vtl(struct vtl_hc *hc, u64 partition_id, u32 vp_index,
+				   u8 vtl, const struct hv_initial_vp_context *ctx)
+{
+	vtl_vp_context_input(hc, partition_id, vp_index, vtl, ctx);
 	return vtl_hypercall(HVCALL_ENABLE_VP_VTL, hc->in.gpa, 0);
 }
 

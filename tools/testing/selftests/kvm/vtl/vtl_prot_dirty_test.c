@@ -9,10 +9,6 @@
  */
 #include "vtl_lib.h"
 
-#define HVCALL_MODIFY_VTL_PROTECTION_MASK	0x000c
-#define HV_VSM_CONFIG_ENABLE_VTL_PROTECTION	BIT_ULL(0)
-#define HV_VSM_CONFIG_DEFAULT(mask)		((u64)(mask) << 1)
-
 #define R	KVM_VTL_PROT_READ
 #define RWX	KVM_VTL_PROT_RWX
 
@@ -26,14 +22,6 @@ enum { S_WRITTEN = 1, S_READ_AGAIN };
 
 static u64 slot_gva;
 
-struct protect_input {
-	u64 partition_id;
-	u32 map_flags;
-	u8 input_vtl;
-	u8 reserved[3];
-	u64 gpn;
-} __packed;
-
 static u64 *page(int i)
 {
 	return (u64 *)(slot_gva + i * PAGE_SIZE);
@@ -41,20 +29,14 @@ static u64 *page(int i)
 
 static u64 vtl1_handler(struct vtl_gprs *regs, struct vtl_vp *vp)
 {
-	struct protect_input *in = (void *)vp->hc[1].in.gva;
+	u64 rax;
 
 	vtl1_enter(vp);
 	if (vp->vtl1_entries == 1) {
 		vtl_set_reg(&vp->hc[1], HV_INPUT_VTL_CURRENT, HV_REG_VSM_PARTITION_CONFIG,
 			    HV_VSM_CONFIG_ENABLE_VTL_PROTECTION | HV_VSM_CONFIG_DEFAULT(RWX));
-		in->partition_id = HV_PARTITION_ID_SELF;
-		in->map_flags = R;
-		in->input_vtl = HV_INPUT_VTL_CURRENT;
-		memset(in->reserved, 0, sizeof(in->reserved));
-		in->gpn = (SLOT_GPA >> 12) + VTL0_RO_PAGE;
-		GUEST_ASSERT_EQ(HV_STATUS(vtl_hypercall(HVCALL_MODIFY_VTL_PROTECTION_MASK |
-							HV_HYPERCALL_REP_COUNT(1),
-							vp->hc[1].in.gpa, 0)), 0);
+		rax = vtl1_protect(vp, SLOT_GPA + VTL0_RO_PAGE * PAGE_SIZE, R);
+		GUEST_ASSERT_EQ(HV_STATUS(rax), 0);
 	} else {
 		WRITE_ONCE(*page(VTL0_RO_PAGE), 0x1111);
 	}

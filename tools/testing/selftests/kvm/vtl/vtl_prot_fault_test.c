@@ -11,10 +11,6 @@
  */
 #include "vtl_lib.h"
 
-#define HVCALL_MODIFY_VTL_PROTECTION_MASK	0x000c
-#define HV_VSM_CONFIG_ENABLE_VTL_PROTECTION	BIT_ULL(0)
-#define HV_VSM_CONFIG_DEFAULT(mask)		((u64)(mask) << 1)
-
 #define R	KVM_VTL_PROT_READ
 #define RW	(KVM_VTL_PROT_READ | KVM_VTL_PROT_WRITE)
 #define RX	(KVM_VTL_PROT_READ | KVM_VTL_PROT_KERNEL_EXEC | KVM_VTL_PROT_USER_EXEC)
@@ -133,27 +129,10 @@ static const char *check_names[NR_CHECKS] = {
 
 static char matrix_names[NR_MATRIX][80];
 
-struct protect_input {
-	u64 partition_id;
-	u32 map_flags;
-	u8 input_vtl;
-	u8 reserved[3];
-	u64 gpn[];
-} __packed;
-
 static u64 protect(struct vtl_hc *hc, u64 partition, u8 input_vtl, u32 flags,
 		   const u64 *gpn, int nr, u8 reserved)
 {
-	struct protect_input *in = (void *)hc->in.gva;
-	int i;
-
-	in->partition_id = partition;
-	in->map_flags = flags;
-	in->input_vtl = input_vtl;
-	memset(in->reserved, 0, 3);
-	in->reserved[1] = reserved;
-	for (i = 0; i < nr; i++)
-		in->gpn[i] = gpn[i];
+	vtl_protection_input(hc, partition, input_vtl, flags, gpn, nr)->reserved[1] = reserved;
 	return vtl_hypercall(HVCALL_MODIFY_VTL_PROTECTION_MASK | HV_HYPERCALL_REP_COUNT(nr),
 			     hc->in.gpa, 0);
 }

@@ -8,10 +8,6 @@
  */
 #include "vtl_lib.h"
 
-#define HVCALL_MODIFY_VTL_PROTECTION_MASK	0x000c
-#define HV_VSM_CONFIG_ENABLE_VTL_PROTECTION	BIT_ULL(0)
-#define HV_VSM_CONFIG_DEFAULT(mask)		((u64)(mask) << 1)
-
 #define R	KVM_VTL_PROT_READ
 #define RWX	KVM_VTL_PROT_RWX
 
@@ -23,14 +19,6 @@
 enum { S_BOTH_MAPPED = 1, S_PROTECTED, S_VTL0_AGAIN, S_VTL1_AGAIN };
 
 static u64 region_gva;
-
-struct protect_input {
-	u64 partition_id;
-	u32 map_flags;
-	u8 input_vtl;
-	u8 reserved[3];
-	u64 gpn;
-} __packed;
 
 static void touch(bool write)
 {
@@ -44,19 +32,6 @@ static void touch(bool write)
 	}
 }
 
-static u64 protect(struct vtl_vp *vp, u8 prot)
-{
-	struct protect_input *in = (void *)vp->hc[1].in.gva;
-
-	in->partition_id = HV_PARTITION_ID_SELF;
-	in->map_flags = prot;
-	in->input_vtl = HV_INPUT_VTL_CURRENT;
-	memset(in->reserved, 0, sizeof(in->reserved));
-	in->gpn = (REGION_GPA >> 12) + PROTECTED_PAGE;
-	return vtl_hypercall(HVCALL_MODIFY_VTL_PROTECTION_MASK | HV_HYPERCALL_REP_COUNT(1),
-			     vp->hc[1].in.gpa, 0);
-}
-
 static u64 vtl1_handler(struct vtl_gprs *regs, struct vtl_vp *vp)
 {
 	vtl1_enter(vp);
@@ -67,7 +42,8 @@ static u64 vtl1_handler(struct vtl_gprs *regs, struct vtl_vp *vp)
 		touch(false);
 		break;
 	case 2:
-		GUEST_ASSERT_EQ(HV_STATUS(protect(vp, R)), 0);
+		GUEST_ASSERT_EQ(HV_STATUS(vtl1_protect(vp, REGION_GPA +
+						       PROTECTED_PAGE * PAGE_SIZE, R)), 0);
 		break;
 	case 3:
 		/* VTL1's own rights are untouched: it writes the whole region. */

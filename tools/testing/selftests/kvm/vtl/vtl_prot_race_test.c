@@ -14,9 +14,6 @@
 
 #include "vtl_lib.h"
 
-#define HVCALL_MODIFY_VTL_PROTECTION_MASK	0x000c
-#define HV_VSM_CONFIG_ENABLE_VTL_PROTECTION	BIT_ULL(0)
-#define HV_VSM_CONFIG_DEFAULT(mask)		((u64)(mask) << 1)
 #define VTL1_SINT0_VECTOR			0xf0
 
 #define R	KVM_VTL_PROT_READ
@@ -33,31 +30,10 @@ static u64 writer_stop, writer_ready;
 /* VP 1's verdict. */
 static u64 rounds_done, landed_after_call, last_bad_round;
 
-struct protect_input {
-	u64 partition_id;
-	u32 map_flags;
-	u8 input_vtl;
-	u8 reserved[3];
-	u64 gpn;
-} __packed;
-
 static noinline void __attribute__((naked)) vtl0_write(u64 *p, u64 v)
 {
 	asm volatile("movq %rsi, (%rdi)\n\t"	/* 3 bytes */
 		     "ret");
-}
-
-static u64 protect(struct vtl_vp *vp, u8 prot)
-{
-	struct protect_input *in = (void *)vp->hc[1].in.gva;
-
-	in->partition_id = HV_PARTITION_ID_SELF;
-	in->map_flags = prot;
-	in->input_vtl = HV_INPUT_VTL_CURRENT;
-	memset(in->reserved, 0, sizeof(in->reserved));
-	in->gpn = page_gpa >> 12;
-	return vtl_hypercall(HVCALL_MODIFY_VTL_PROTECTION_MASK | HV_HYPERCALL_REP_COUNT(1),
-			     vp->hc[1].in.gpa, 0);
 }
 
 static void vtl1_sint0_isr(struct ex_regs *regs)
@@ -77,7 +53,7 @@ static void race(struct vtl_vp *vp)
 	u64 round, seen, start;
 
 	for (round = 0; round < nr_rounds; round++) {
-		GUEST_ASSERT_EQ(HV_STATUS(protect(vp, R)), 0);
+		GUEST_ASSERT_EQ(HV_STATUS(vtl1_protect(vp, page_gpa, R)), 0);
 		seen = READ_ONCE(*page);
 		start = READ_ONCE(attempts);
 		/* Two writes started after the call: at least one is complete. */
@@ -88,7 +64,7 @@ static void race(struct vtl_vp *vp)
 			last_bad_round = round;
 		}
 
-		GUEST_ASSERT_EQ(HV_STATUS(protect(vp, RW)), 0);
+		GUEST_ASSERT_EQ(HV_STATUS(vtl1_protect(vp, page_gpa, RW)), 0);
 		seen = READ_ONCE(*page);
 		while (READ_ONCE(*page) == seen)
 			cpu_relax();

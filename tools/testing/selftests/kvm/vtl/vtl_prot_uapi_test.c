@@ -13,9 +13,6 @@
 #define RX	(KVM_VTL_PROT_READ | KVM_VTL_PROT_KERNEL_EXEC | KVM_VTL_PROT_USER_EXEC)
 #define RWX	KVM_VTL_PROT_RWX
 
-#define HV_VSM_CONFIG_ENABLE_VTL_PROTECTION	BIT_ULL(0)
-#define HV_VSM_CONFIG_DEFAULT(mask)		((u64)(mask) << 1)
-
 #define MAX_RANGES	64
 
 /* A memslot the test creates, moves and deletes: 1 GiB up, 16 pages. */

@@ -103,29 +103,13 @@ static const char *const check_names[NR_CHECKS] = {
 static struct vtl_vp *vps[NR_VCPUS];
 static struct vtl_vp *host_vps[NR_VCPUS];
 
-struct hv_start_vp {
-	u64 partition_id;
-	u32 vp_index;
-	u8 target_vtl;
-	u8 reserved[3];
-	struct hv_initial_vp_context ctx;
-} __packed;
-
-kvm_static_assert(sizeof(struct hv_start_vp) == 240);
-
 #define HV_VSM_VP_STATUS(active, enabled)	((active) | (u64)(enabled) << 16)
 #define HV_VSM_CONFIG_DENY_LOWER_VTL_STARTUP	BIT_ULL(6)
 
 static u64 hv_start_vp(struct vtl_hc *hc, u64 partition_id, u32 vp_index, u8 vtl,
 		       const struct hv_initial_vp_context *ctx, u64 control_extra)
 {
-	struct hv_start_vp *in = (void *)hc->in.gva;
-
-	memset(in, 0, sizeof(*in));
-	in->partition_id = partition_id;
-	in->vp_index = vp_index;
-	in->target_vtl = vtl;
-	in->ctx = *ctx;
+	vtl_vp_context_input(hc, partition_id, vp_index, vtl, ctx);
 	return vtl_hypercall(HVCALL_START_VIRTUAL_PROCESSOR | control_extra,
 			     hc->in.gpa, hc->out.gpa);
 }
@@ -279,7 +263,7 @@ static void guest_code(struct vtl_vp *vp)
 	VTL_CHECK(C_FAST, HV_STATUS(hv_start_vp(hc, HV_PARTITION_ID_SELF, 1, 0, &ctx,
 						HV_HYPERCALL_FAST_BIT)),
 		  HV_STATUS_INVALID_HYPERCALL_INPUT);
-	((struct hv_start_vp *)hc->in.gva)->reserved[1] = 1;
+	((struct hv_enable_vp_vtl *)hc->in.gva)->reserved[1] = 1;
 	rax = vtl_hypercall(HVCALL_START_VIRTUAL_PROCESSOR, hc->in.gpa, hc->out.gpa);
 	VTL_CHECK(C_RESERVED, HV_STATUS(rax), HV_STATUS_INVALID_PARAMETER);
 
