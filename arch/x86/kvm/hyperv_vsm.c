@@ -232,6 +232,32 @@ static u16 hv_vsm_read_input(struct kvm_vcpu *vcpu, struct kvm_hv_hcall *hc,
 }
 
 /*
+ * The input block of a memory-form hypercall that hyperv.c or the VMM
+ * handles is read for the caller's VTL, under its rights, like the VSM
+ * calls' own: a block the caller may not read fails the call with
+ * ACCESS_DENIED before KVM or the VMM reads it.  The extended (0x8001+)
+ * calls are left to the VMM, which knows their input and output.
+ */
+u64 kvm_hv_vsm_check_memory_input(struct kvm_vcpu *vcpu, struct kvm_hv_hcall *hc)
+{
+	switch (hc->code) {
+	case HVCALL_SIGNAL_EVENT:
+	case HVCALL_POST_MESSAGE:
+	case HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE:
+	case HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST:
+	case HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX:
+	case HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST_EX:
+	case HVCALL_SEND_IPI:
+	case HVCALL_SEND_IPI_EX:
+	case HVCALL_POST_DEBUG_DATA:
+	case HVCALL_RETRIEVE_DEBUG_DATA:
+		if (!kvm_vtl_gpa_allowed(vcpu, hc->ingpa, KVM_VTL_PROT_READ))
+			return HV_STATUS_ACCESS_DENIED;
+	}
+	return HV_STATUS_SUCCESS;
+}
+
+/*
  * Write output to memory, where rep element i sits at its own position, or,
  * for fast calls, to the XMM registers after the last one that held input
  * (TLFS 2.3, "XMM fast output").
@@ -1574,26 +1600,30 @@ static u16 hv_vsm_execution_state(struct kvm_vcpu *vcpu)
 /*
  * The bytes at CS:RIP, as many of the 16 as the faulting VTL's page tables
  * map, and the length of the instruction they start with (0 if it does not
- * decode), so that the higher VTL can emulate it and skip it.  When the
- * instruction emulator is the one that faulted, it has decoded the
- * instruction already, and decoding again would clobber its state.
+ * decode), so that the higher VTL can emulate it and skip it.  KVM reads
+ * them for the higher VTL, so the lower VTL's rights to the code page do
+ * not apply.  When the instruction emulator is the one that faulted, it
+ * has decoded the instruction already (unless it faulted fetching it), and
+ * decoding again would clobber its state.
  */
 static void hv_vsm_fetch_instruction(struct kvm_vcpu *vcpu,
 				     const struct kvm_segment *cs,
 				     struct hv_vsm_memory_intercept *m,
-				     bool emulating)
+				     u8 access, bool emulating)
 {
 	struct x86_emulate_ctxt *ctxt = vcpu->arch.emulate_ctxt;
 	unsigned long linear = kvm_rip_read(vcpu);
-	struct x86_exception e;
 	unsigned int n, total = 0;
+	gpa_t gpa;
 
 	if (emulating) {
 		total = min_t(unsigned int, sizeof(m->instruction_bytes),
 			      ctxt->fetch.end - ctxt->fetch.data);
 		memcpy(m->instruction_bytes, ctxt->fetch.data, total);
 		m->instruction_byte_count = total;
-		m->header.instruction_length_cr8 = (ctxt->_eip - ctxt->eip) & 0xf;
+		if (access != HV_VSM_ACCESS_EXECUTE)
+			m->header.instruction_length_cr8 =
+				(ctxt->_eip - ctxt->eip) & 0xf;
 		return;
 	}
 
@@ -1602,8 +1632,9 @@ static void hv_vsm_fetch_instruction(struct kvm_vcpu *vcpu,
 	while (total < sizeof(m->instruction_bytes)) {
 		n = min_t(unsigned int, sizeof(m->instruction_bytes) - total,
 			  PAGE_SIZE - offset_in_page(linear + total));
-		if (kvm_read_guest_virt(vcpu, linear + total,
-					m->instruction_bytes + total, n, &e))
+		gpa = kvm_mmu_gva_to_gpa_read(vcpu, linear + total, NULL);
+		if (gpa == INVALID_GPA ||
+		    kvm_vcpu_read_guest(vcpu, gpa, m->instruction_bytes + total, n))
 			break;
 		total += n;
 	}
@@ -1635,7 +1666,7 @@ int kvm_hv_vsm_memory_intercept(struct kvm_vcpu *vcpu, u8 to_vtl, gpa_t gpa,
 	m = (void *)msg.u.payload;
 
 	kvm_get_segment(vcpu, &cs, VCPU_SREG_CS);
-	hv_vsm_fetch_instruction(vcpu, &cs, m, emulating);
+	hv_vsm_fetch_instruction(vcpu, &cs, m, access, emulating);
 	m->header.vp_index = kvm_hv_get_vpindex(vcpu);
 	m->header.instruction_length_cr8 |= kvm_get_cr8(vcpu) << 4;
 	m->header.access_type = access;

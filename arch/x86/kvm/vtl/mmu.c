@@ -18,14 +18,22 @@
 #include "../hyperv_vsm.h"
 #include "vtl.h"
 
-/* The access a fault needs, as KVM_VTL_PROT_* bits. */
-static u8 fault_access(struct kvm_page_fault *fault)
+/*
+ * The HV_VSM_ACCESS_* type of an access with x86 page-fault error code
+ * @pfec, and in @need the KVM_VTL_PROT_* rights it needs.
+ */
+static u8 pfec_access(u64 pfec, u8 *need)
 {
-	if (fault->exec)
-		return KVM_VTL_PROT_READ | KVM_VTL_PROT_KERNEL_EXEC;
-	if (fault->write)
-		return KVM_VTL_PROT_READ | KVM_VTL_PROT_WRITE;
-	return KVM_VTL_PROT_READ;
+	if (pfec & PFERR_FETCH_MASK) {
+		*need = KVM_VTL_PROT_READ | KVM_VTL_PROT_KERNEL_EXEC;
+		return HV_VSM_ACCESS_EXECUTE;
+	}
+	if (pfec & PFERR_WRITE_MASK) {
+		*need = KVM_VTL_PROT_READ | KVM_VTL_PROT_WRITE;
+		return HV_VSM_ACCESS_WRITE;
+	}
+	*need = KVM_VTL_PROT_READ;
+	return HV_VSM_ACCESS_READ;
 }
 
 /*
@@ -81,23 +89,19 @@ static u8 intercepting_vtl(struct kvm_vtl_vm *vtl, gfn_t gfn, u8 vcpu_vtl, u8 ne
  * take the message.
  */
 static int kvm_vtl_violation(struct kvm_vcpu *vcpu,
-			     struct kvm_page_fault *fault, u8 need)
+			     struct kvm_page_fault *fault, u8 access, u8 need)
 {
 	struct kvm_vtl_vm *vtl = to_kvm_vtl(vcpu->kvm);
 	u64 flags = KVM_MEMORY_EXIT_FLAG_VTL_VIOLATION |
 		    (u64)vcpu->arch.vtl << KVM_MEMORY_EXIT_VTL_SHIFT;
-	u8 access = HV_VSM_ACCESS_READ;
 	int r;
 
-	if (fault->exec) {
-		access = HV_VSM_ACCESS_EXECUTE;
+	if (access == HV_VSM_ACCESS_EXECUTE)
 		flags |= KVM_MEMORY_EXIT_FLAG_VTL_EXEC;
-	} else if (fault->write) {
-		access = HV_VSM_ACCESS_WRITE;
+	else if (access == HV_VSM_ACCESS_WRITE)
 		flags |= KVM_MEMORY_EXIT_FLAG_VTL_WRITE;
-	} else {
+	else
 		flags |= KVM_MEMORY_EXIT_FLAG_VTL_READ;
-	}
 
 	r = kvm_hv_vsm_memory_intercept(vcpu,
 					intercepting_vtl(vtl, fault->gfn, vcpu->arch.vtl, need),
@@ -119,16 +123,16 @@ static int kvm_vtl_violation(struct kvm_vcpu *vcpu,
 int kvm_vtl_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 {
 	struct kvm_vtl_vm *vtl = to_kvm_vtl(vcpu->kvm);
-	u8 v = vcpu->arch.vtl, rights, need;
+	u8 v = vcpu->arch.vtl, rights, access, need;
 	int level;
 
 	if (!vtl || is_guest_mode(vcpu))
 		return RET_PF_CONTINUE;
 
 	rights = vtl_rights(vtl, fault->gfn, v);
-	need = fault_access(fault);
+	access = pfec_access(fault->error_code, &need);
 	if ((rights & need) != need)
-		return kvm_vtl_violation(vcpu, fault, need);
+		return kvm_vtl_violation(vcpu, fault, access, need);
 
 	if (!(rights & KVM_VTL_PROT_WRITE))
 		fault->vtl_deny |= ACC_WRITE_MASK;
@@ -157,7 +161,7 @@ static bool vtl_allowed(struct kvm *kvm, u8 vcpu_vtl, gpa_t gpa, u8 need)
 
 /*
  * May the active VTL make access @need to @gpa?  For the accesses KVM
- * makes on its behalf: hypercall input and output, the emulator.
+ * makes on its behalf by GPA: hypercall input and output.
  */
 bool kvm_vtl_gpa_allowed(struct kvm_vcpu *vcpu, gpa_t gpa, u8 need)
 {
@@ -176,25 +180,52 @@ bool kvm_vtl_page_writable(struct kvm_vcpu *vcpu, u8 vtl, gpa_t gpa)
 }
 
 /*
- * An access of the instruction emulator.  A forbidden one is an intercept,
- * as if the guest had made it: the emulation is abandoned
- * (X86EMUL_INTERCEPTED), RIP stays, and the higher VTL is entered.  If the
- * higher VTL cannot take the message, emulation fails.
+ * An access KVM makes for the active VTL through a GVA: the instruction
+ * emulator's fetches, reads and writes, and KVM's walk of the guest page
+ * tables (@pfec 0: a table is read).  A forbidden one fails as a #PF would,
+ * with @ex marked as a VTL violation, so that it takes the path of a #PF
+ * only as far as kvm_inject_emulated_page_fault().  Nothing is posted yet:
+ * a walk for the host (KVM_TRANSLATE) or for an intercept message must not
+ * reach the guest.
  */
-int kvm_vtl_emulator_access(struct kvm_vcpu *vcpu, gpa_t gpa, bool write)
+bool __kvm_vtl_access_denied(struct kvm_vcpu *vcpu, gpa_t gpa, u64 pfec,
+			     struct x86_exception *ex)
+{
+	u8 need;
+
+	pfec_access(pfec, &need);
+	if (is_guest_mode(vcpu) || kvm_vtl_gpa_allowed(vcpu, gpa, need))
+		return false;
+
+	if (ex) {
+		memset(ex, 0, sizeof(*ex));
+		ex->vector = PF_VECTOR;
+		ex->error_code_valid = true;
+		ex->error_code = pfec & (PFERR_WRITE_MASK | PFERR_FETCH_MASK);
+		ex->address = gpa;
+		ex->vtl_violation = true;
+	}
+	return true;
+}
+
+/*
+ * Where the guest would take the #PF: the access is an intercept to the
+ * higher VTL instead, and RIP stays.  If the higher VTL cannot take the
+ * message, nothing is delivered and the guest retries; where the hardware
+ * makes the same access, its fault then exits to userspace (above).
+ */
+void kvm_vtl_deliver_violation(struct kvm_vcpu *vcpu, struct x86_exception *ex)
 {
 	struct kvm_vtl_vm *vtl = to_kvm_vtl(vcpu->kvm);
-	u8 need = write ? KVM_VTL_PROT_READ | KVM_VTL_PROT_WRITE : KVM_VTL_PROT_READ;
-	u8 to;
+	u8 access, need;
 
-	if (kvm_vtl_gpa_allowed(vcpu, gpa, need))
-		return X86EMUL_CONTINUE;
-	to = intercepting_vtl(vtl, gpa_to_gfn(gpa), vcpu->arch.vtl, need);
-	if (kvm_hv_vsm_memory_intercept(vcpu, to, gpa,
-					write ? HV_VSM_ACCESS_WRITE : HV_VSM_ACCESS_READ,
-					true))
-		return X86EMUL_UNHANDLEABLE;
-	return X86EMUL_INTERCEPTED;
+	access = pfec_access(ex->error_code, &need);
+	/* The emulator's own fault: its context holds the instruction. */
+	kvm_hv_vsm_memory_intercept(vcpu,
+				    intercepting_vtl(vtl, gpa_to_gfn(ex->address),
+						     vcpu->arch.vtl, need),
+				    ex->address, access,
+				    ex == &vcpu->arch.emulate_ctxt->exception);
 }
 
 /*

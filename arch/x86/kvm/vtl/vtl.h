@@ -130,7 +130,36 @@ void kvm_vtl_protect_end(struct kvm *kvm, struct kvm_vtl_prot_change *total);
 void kvm_vtl_protect_default(struct kvm *kvm, u8 owner, u8 prot);
 bool kvm_vtl_gpa_allowed(struct kvm_vcpu *vcpu, gpa_t gpa, u8 need);
 bool kvm_vtl_page_writable(struct kvm_vcpu *vcpu, u8 vtl, gpa_t gpa);
-int kvm_vtl_emulator_access(struct kvm_vcpu *vcpu, gpa_t gpa, bool write);
 long kvm_vtl_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp);
+
+/*
+ * KVM's own accesses on the guest's behalf, through a GVA (the instruction
+ * emulator, KVM's walk of the guest page tables): see vtl/mmu.c.  Built
+ * only with Hyper-V support, like the rest of vtl/.
+ */
+struct x86_exception;
+#ifdef CONFIG_KVM_HYPERV
+bool __kvm_vtl_access_denied(struct kvm_vcpu *vcpu, gpa_t gpa, u64 pfec,
+			     struct x86_exception *ex);
+void kvm_vtl_deliver_violation(struct kvm_vcpu *vcpu, struct x86_exception *ex);
+
+static inline bool kvm_vtl_access_denied(struct kvm_vcpu *vcpu, gpa_t gpa,
+					 u64 pfec, struct x86_exception *ex)
+{
+	return unlikely(kvm_vtl_enabled(vcpu->kvm)) &&
+	       __kvm_vtl_access_denied(vcpu, gpa, pfec, ex);
+}
+#else
+static inline bool kvm_vtl_access_denied(struct kvm_vcpu *vcpu, gpa_t gpa,
+					 u64 pfec, struct x86_exception *ex)
+{
+	return false;
+}
+
+static inline void kvm_vtl_deliver_violation(struct kvm_vcpu *vcpu,
+					     struct x86_exception *ex)
+{
+}
+#endif
 
 #endif /* __ARCH_X86_KVM_VTL_H */
