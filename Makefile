@@ -4,13 +4,17 @@
 # Build products live in $(VSM_CACHE), default ~/.cache/kvm-vsm.
 
 H := harness
-.PHONY: run test deps assemble export kernel selftests check qemu bochs baseline clean-cache
+.PHONY: run test bench deps assemble export kernel selftests check qemu bochs baseline clean-cache
 
 test: deps kernel selftests check
 	$(H)/test.sh
 
 run: deps kernel selftests
 	$(H)/run-demo.sh
+
+# The protection-change benchmark: table, CSV and plot in out/bench/.
+bench: deps selftests
+	$(H)/run-bench.sh
 
 deps:
 	$(H)/deps.sh

@@ -19,8 +19,9 @@ kmake() {
 }
 
 mkdir -p "$KOBJ" "$STATE"
+kconfig_stamp=$STATE/kconfig${KFLAVOUR:+-$KFLAVOUR}
 stamp=$( (cat "$frag"; cat "$STATE/assembled" "$STATE/linked") | sha256sum | cut -d' ' -f1)
-if [ "$(cat "$STATE/kconfig" 2>/dev/null)" != "$stamp" ] || [ ! -f "$KOBJ/.config" ]; then
+if [ "$(cat "$kconfig_stamp" 2>/dev/null)" != "$stamp" ] || [ ! -f "$KOBJ/.config" ]; then
 	log "configuring kernel (allnoconfig + $(basename "$frag"))"
 	# Generate aside and install only if different: an identical config
 	# must not make kbuild rebuild anything.
@@ -40,7 +41,7 @@ if [ "$(cat "$STATE/kconfig" 2>/dev/null)" != "$stamp" ] || [ ! -f "$KOBJ/.confi
 	[ $bad = 0 ] || die "kernel config does not match $frag"
 	cmp -s "$cfg" "$KOBJ/.config" || cp "$cfg" "$KOBJ/.config"
 	rm -f "$cfg" "$cfg.old"
-	echo "$stamp" > "$STATE/kconfig"
+	echo "$stamp" > "$kconfig_stamp"
 fi
 log "building kernel"
 kmake ${KMAKE_EXTRA:-} bzImage modules
@@ -52,4 +53,4 @@ kmake INSTALL_MOD_PATH="$stage.new" INSTALL_MOD_STRIP=1 DEPMOD=/sbin/depmod modu
 mkdir -p "$stage"
 rsync -a --checksum --delete "$stage.new/" "$stage/"
 rm -rf "$stage.new"
-ln -sf "$KOBJ/arch/x86/boot/bzImage" "$VSM_CACHE/bzImage"
+ln -sf "$KOBJ/arch/x86/boot/bzImage" "$BZIMAGE"

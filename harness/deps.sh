@@ -7,7 +7,7 @@
 PKGS="build-essential git bc bison flex libelf-dev libssl-dev cpio xz-utils
       kmod rsync procps ccache quilt sparse python3 busybox-static
       qemu-system-x86 bochs bochsbios vgabios bochs-term
-      genisoimage isolinux syslinux-common util-linux"
+      genisoimage isolinux syslinux-common util-linux gnuplot-nox"
 
 missing=""
 for p in $PKGS; do

@@ -26,6 +26,15 @@ KSRC_TARBALL=/usr/src/linux-source-6.12.tar.xz
 
 TREE=$VSM_CACHE/linux		# assembled source tree (quilt + links)
 KOBJ=$VSM_CACHE/obj		# kernel build output (make O=)
+BZIMAGE=$VSM_CACHE/bzImage	# the kernel the machines boot
+# KFLAVOUR=bench: the benchmark kernel, the test kernel without its debug
+# options (config/bench.config), in a build directory of its own so that
+# the test kernel stays built.
+if [ "${KFLAVOUR:-}" = bench ]; then
+	KOBJ=$VSM_CACHE/obj-bench
+	BZIMAGE=$VSM_CACHE/bzImage-bench
+	EXTRA_FRAGMENT=${EXTRA_FRAGMENT:-$REPO/config/bench.config}
+fi
 TOBJ=$VSM_CACHE/selftests	# selftest build output
 OUT=$VSM_CACHE/out		# initramfs, ISO, logs, results
 STATE=$VSM_CACHE/state		# stamps recording what each stage was built from

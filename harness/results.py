@@ -53,7 +53,9 @@ def read_list(path):
     for line in open(path):
         f = line.split()
         if f and not f[0].startswith('#'):
-            tests.append((f[0], int(f[1])))
+            # As harness/init labels a run: NAME, or NAME[ARGS] with '_'.
+            label = f[0] + ('[%s]' % '_'.join(f[2:]) if f[2:] else '')
+            tests.append((label, int(f[1])))
     return tests
 
 

@@ -18,7 +18,7 @@ work=$OUT/bochs
 rm -rf "$work"
 mkdir -p "$work/iso/isolinux"
 "$REPO/harness/mkinitramfs.sh" "$list" "$work/iso/initrd.gz"
-cp "$VSM_CACHE/bzImage" "$work/iso/bzImage"
+cp "$BZIMAGE" "$work/iso/bzImage"
 cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 \
 	"$work/iso/isolinux/"
 cat > "$work/iso/isolinux/isolinux.cfg" <<CFG

@@ -18,7 +18,7 @@ rm -f "$log"
 timeout --foreground -s KILL "$budget" \
 	qemu-system-x86_64 -accel tcg,thread=multi -cpu EPYC,+svm,+npt \
 	-smp "${QEMU_SMP:-2}" -m "${QEMU_MEM:-4G}" \
-	-kernel "$VSM_CACHE/bzImage" -initrd "$initrd" \
+	-kernel "$BZIMAGE" -initrd "$initrd" \
 	-append "$KCMDLINE" \
 	-display none -monitor none -serial "file:$log" -no-reboot \
 	2> "$log.stderr" ||

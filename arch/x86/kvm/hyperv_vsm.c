@@ -1355,28 +1355,33 @@ static u16 hv_vsm_protection_owner(struct kvm_vcpu *vcpu,
 	return HV_STATUS_SUCCESS;
 }
 
-/* Apply @prot to the GPNs, consecutive ones as one run, with one flush. */
+/*
+ * Apply @prot to the GPNs, consecutive ones as one run, as one change with
+ * at most one TLB flush.  Returns how many GPNs, in list order, were
+ * applied: all of them unless KVM ran out of memory.
+ */
 static int hv_vsm_protect_gpns(struct kvm_vcpu *vcpu, u8 owner, u8 prot,
 			       const u64 *gpn, int nr)
 {
-	struct kvm_vtl_prot_change total = {};
-	gfn_t min = gpn[0], max = gpn[0], first;
-	int i, j, r = 0;
+	struct kvm_vtl_gfn_run *runs;
+	int i, n = 0, done;
 
-	for (i = 1; i < nr; i++) {
-		min = min_t(gfn_t, min, gpn[i]);
-		max = max_t(gfn_t, max, gpn[i]);
+	runs = kmalloc_array(nr, sizeof(*runs), GFP_KERNEL_ACCOUNT);
+	if (!runs)
+		return 0;
+	for (i = 0; i < nr; i++) {
+		if (n && gpn[i] == runs[n - 1].last + 1) {
+			runs[n - 1].last++;
+			continue;
+		}
+		runs[n++] = (struct kvm_vtl_gfn_run){ .first = gpn[i], .last = gpn[i] };
 	}
-	kvm_vtl_protect_begin(vcpu->kvm, min, max);
-	for (i = 0; i < nr && !r; i = j) {
-		first = gpn[i];
-		for (j = i + 1; j < nr && gpn[j] == first + (j - i); j++)
-			;
-		r = kvm_vtl_protect(vcpu->kvm, owner, first, gpn[j - 1], prot,
-				    &total);
-	}
-	kvm_vtl_protect_end(vcpu->kvm, &total);
-	return r;
+	done = kvm_vtl_protect_runs(vcpu->kvm, owner, prot, runs, n);
+	/* The GPNs of the applied runs come first in the list. */
+	for (i = 0, nr = 0; i < done; i++)
+		nr += runs[i].last - runs[i].first + 1;
+	kfree(runs);
+	return nr;
 }
 
 /*
@@ -1389,7 +1394,7 @@ static u64 hv_vsm_modify_vtl_protection_mask(struct kvm_vcpu *vcpu,
 {
 	struct hv_vsm_modify_vtl_protection_mask *in;
 	size_t in_len = sizeof(*in) + sizeof(u64) * hc->rep_cnt;
-	int i = hc->rep_idx;
+	int i = hc->rep_idx, done;
 	u16 status;
 	u8 owner;
 
@@ -1410,15 +1415,30 @@ static u64 hv_vsm_modify_vtl_protection_mask(struct kvm_vcpu *vcpu,
 			status = HV_STATUS_INVALID_PARAMETER;
 			break;
 		}
-	if (i > hc->rep_idx &&
-	    hv_vsm_protect_gpns(vcpu, owner, in->map_flags, in->gpn + hc->rep_idx,
-				i - hc->rep_idx)) {
-		status = HV_STATUS_INSUFFICIENT_MEMORY;
-		i = hc->rep_idx;
+	if (i > hc->rep_idx) {
+		done = hv_vsm_protect_gpns(vcpu, owner, in->map_flags,
+					   in->gpn + hc->rep_idx, i - hc->rep_idx);
+		if (done < i - hc->rep_idx) {
+			status = HV_STATUS_INSUFFICIENT_MEMORY;
+			i = hc->rep_idx + done;
+		}
 	}
 out:
 	kfree(in);
 	return hv_vsm_result(status, i);
+}
+
+/*
+ * With KVM_VTL_PARTITION_USERSPACE_PROTECTION the VMM, not KVM, handles
+ * HvCallModifyVtlProtectionMask: it gets the call as KVM_EXIT_HYPERV_HCALL
+ * and applies it with KVM_SET_VTL_PROTECTION.
+ */
+bool kvm_hv_vsm_hypercall_to_userspace(struct kvm_vcpu *vcpu,
+				       struct kvm_hv_hcall *hc)
+{
+	return hc->code == HVCALL_MODIFY_VTL_PROTECTION_MASK &&
+	       (READ_ONCE(to_kvm_vtl(vcpu->kvm)->flags) &
+		KVM_VTL_PARTITION_USERSPACE_PROTECTION);
 }
 
 u64 kvm_hv_vsm_hypercall(struct kvm_vcpu *vcpu, struct kvm_hv_hcall *hc)

@@ -123,6 +123,10 @@ struct kvm_vtl_message {
 /* kvm_vtl_partition.flags */
 /* Protection violations also exit with KVM_EXIT_MEMORY_FAULT. */
 #define KVM_VTL_PARTITION_VIOLATION_EXITS	(1 << 0)
+/* HvCallModifyVtlProtectionMask exits with KVM_EXIT_HYPERV_HCALL. */
+#define KVM_VTL_PARTITION_USERSPACE_PROTECTION	(1 << 1)
+#define KVM_VTL_PARTITION_FLAGS			(KVM_VTL_PARTITION_VIOLATION_EXITS | \
+						 KVM_VTL_PARTITION_USERSPACE_PROTECTION)
 
 /* The partition-wide VSM state. */
 struct kvm_vtl_partition {

@@ -228,12 +228,8 @@ void kvm_vtl_deliver_violation(struct kvm_vcpu *vcpu, struct x86_exception *ex)
 				    ex == &vcpu->arch.emulate_ctxt->exception);
 }
 
-/*
- * A protection change: faults on [first, last] retry until it ends, and
- * the SPTEs it makes stale are zapped before the one TLB flush in
- * kvm_vtl_protect_end().
- */
-void kvm_vtl_protect_begin(struct kvm *kvm, gfn_t first, gfn_t last)
+/* Faults on [first, last] retry until kvm_vtl_protect_finish(). */
+static void kvm_vtl_protect_start(struct kvm *kvm, gfn_t first, gfn_t last)
 {
 	write_lock(&kvm->mmu_lock);
 	kvm_mmu_invalidate_begin(kvm);
@@ -242,57 +238,73 @@ void kvm_vtl_protect_begin(struct kvm *kvm, gfn_t first, gfn_t last)
 }
 
 /*
- * Set @owner's protection on [first, last] and zap what it affects: only
- * the roots of the VTLs below @owner, only if a right was removed.  Adding
- * rights needs no zap: the old SPTE faults and is rebuilt.
+ * Zap what the change made stale, in the roots of the VTLs below @owner
+ * only, then flush TLBs once if anything was zapped, and end the
+ * invalidation: all in one mmu_lock section.
  */
-int kvm_vtl_protect(struct kvm *kvm, u8 owner, gfn_t first, gfn_t last,
-		    u8 prot, struct kvm_vtl_prot_change *total)
+static void kvm_vtl_protect_finish(struct kvm *kvm, u8 owner,
+				   const struct kvm_vtl_gfn_run *runs, int nr)
 {
-	struct kvm_vtl_vm *vtl = to_kvm_vtl(kvm);
-	struct kvm_vtl_prot_change chg = {};
-	int r;
+	bool flush = false;
+	int i;
 
-	mutex_lock(&vtl->prot.lock);
-	r = kvm_vtl_prot_set(&vtl->prot, first, last, owner, prot, &chg);
-	mutex_unlock(&vtl->prot.lock);
-
-	if (chg.removed) {
-		write_lock(&kvm->mmu_lock);
-		if (kvm_tdp_mmu_zap_vtl_leafs(kvm, first, last + 1, owner))
-			total->removed = true;
-		write_unlock(&kvm->mmu_lock);
-	}
-	total->changed |= chg.changed;
-	return r;
-}
-
-void kvm_vtl_protect_end(struct kvm *kvm, struct kvm_vtl_prot_change *total)
-{
 	write_lock(&kvm->mmu_lock);
-	if (total->removed)
+	for (i = 0; i < nr; i++)
+		if (runs[i].removed)
+			flush |= kvm_tdp_mmu_zap_vtl_leafs(kvm, runs[i].first,
+							   runs[i].last + 1, owner);
+	if (flush)
 		kvm_flush_remote_tlbs(kvm);
 	kvm_mmu_invalidate_end(kvm);
 	write_unlock(&kvm->mmu_lock);
+}
+
+/*
+ * Set @owner's protection to @prot on @nr runs of GFNs, as one change:
+ * one invalidation over all of them, the store locked once, and one
+ * mmu_lock section that zaps the runs where a right went away and flushes
+ * TLBs at most once.  Adding rights zaps nothing: an old SPTE faults and
+ * is rebuilt.  Returns how many runs were applied, all of them unless the
+ * store ran out of memory.
+ */
+int kvm_vtl_protect_runs(struct kvm *kvm, u8 owner, u8 prot,
+			 struct kvm_vtl_gfn_run *runs, int nr)
+{
+	struct kvm_vtl_vm *vtl = to_kvm_vtl(kvm);
+	gfn_t min = runs[0].first, max = runs[0].last;
+	struct kvm_vtl_prot_change chg;
+	int i;
+
+	for (i = 1; i < nr; i++) {
+		min = min_t(gfn_t, min, runs[i].first);
+		max = max_t(gfn_t, max, runs[i].last);
+	}
+	kvm_vtl_protect_start(kvm, min, max);
+	mutex_lock(&vtl->prot.lock);
+	for (i = 0; i < nr; i++) {
+		chg = (struct kvm_vtl_prot_change){};
+		if (kvm_vtl_prot_set(&vtl->prot, runs[i].first, runs[i].last,
+				     owner, prot, &chg))
+			break;
+		runs[i].removed = chg.removed;
+	}
+	mutex_unlock(&vtl->prot.lock);
+	kvm_vtl_protect_finish(kvm, owner, runs, i);
+	return i;
 }
 
 /* A new default set changes every GFN the owner never set. */
 void kvm_vtl_protect_default(struct kvm *kvm, u8 owner, u8 prot)
 {
 	struct kvm_vtl_vm *vtl = to_kvm_vtl(kvm);
-	struct kvm_vtl_prot_change total = {};
-	gfn_t last = kvm_mmu_max_gfn();
+	struct kvm_vtl_gfn_run all = { .first = 0, .last = kvm_mmu_max_gfn() };
 	u8 old;
 
-	kvm_vtl_protect_begin(kvm, 0, last);
+	kvm_vtl_protect_start(kvm, all.first, all.last);
 	mutex_lock(&vtl->prot.lock);
 	old = kvm_vtl_prot_of(vtl->prot.defaults, owner);
 	kvm_vtl_prot_set_default(&vtl->prot, owner, prot);
 	mutex_unlock(&vtl->prot.lock);
-	if (old & ~prot) {
-		write_lock(&kvm->mmu_lock);
-		total.removed = kvm_tdp_mmu_zap_vtl_leafs(kvm, 0, last + 1, owner);
-		write_unlock(&kvm->mmu_lock);
-	}
-	kvm_vtl_protect_end(kvm, &total);
+	all.removed = old & ~prot;
+	kvm_vtl_protect_finish(kvm, owner, &all, 1);
 }

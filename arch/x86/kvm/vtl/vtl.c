@@ -562,7 +562,7 @@ static int kvm_vtl_set_partition(struct kvm *kvm,
 	struct kvm_vtl_vm *vtl = to_kvm_vtl(kvm);
 	int i;
 
-	if ((p->flags & ~KVM_VTL_PARTITION_VIOLATION_EXITS) || p->mbec_vtls ||
+	if ((p->flags & ~KVM_VTL_PARTITION_FLAGS) || p->mbec_vtls ||
 	    memchr_inv(p->reserved, 0, sizeof(p->reserved)))
 		return -EINVAL;
 	if (!(p->enabled_vtls & BIT(0)) ||
@@ -597,9 +597,9 @@ static int kvm_vtl_set_protection(struct kvm *kvm,
 				  const struct kvm_vtl_protection *p)
 {
 	struct kvm_vtl_vm *vtl = to_kvm_vtl(kvm);
-	struct kvm_vtl_prot_change chg = {};
-	gfn_t last = p->gfn + p->npages - 1;
-	int r;
+	struct kvm_vtl_gfn_run run = {
+		.first = p->gfn, .last = p->gfn + p->npages - 1,
+	};
 
 	if (p->pad || p->flags || memchr_inv(p->reserved, 0, sizeof(p->reserved)))
 		return -EINVAL;
@@ -608,10 +608,7 @@ static int kvm_vtl_set_protection(struct kvm *kvm,
 	    !kvm_vtl_gfn_range_valid(p->gfn, p->npages))
 		return -EINVAL;
 
-	kvm_vtl_protect_begin(kvm, p->gfn, last);
-	r = kvm_vtl_protect(kvm, p->vtl, p->gfn, last, p->prot, &chg);
-	kvm_vtl_protect_end(kvm, &chg);
-	return r;
+	return kvm_vtl_protect_runs(kvm, p->vtl, p->prot, &run, 1) ? 0 : -ENOMEM;
 }
 
 static int kvm_vtl_get_protections(struct kvm *kvm, struct kvm_vtl_protections *p)

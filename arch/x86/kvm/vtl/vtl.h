@@ -123,10 +123,16 @@ void kvm_vtl_set_partition_config(struct kvm *kvm, u8 vtl, u64 config);
 /* mmu.c: the protections in the MMU. */
 struct kvm_page_fault;
 int kvm_vtl_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault);
-void kvm_vtl_protect_begin(struct kvm *kvm, gfn_t first, gfn_t last);
-int kvm_vtl_protect(struct kvm *kvm, u8 owner, gfn_t first, gfn_t last,
-		    u8 prot, struct kvm_vtl_prot_change *total);
-void kvm_vtl_protect_end(struct kvm *kvm, struct kvm_vtl_prot_change *total);
+/* A run of GFNs [first, last] for kvm_vtl_protect_runs(). */
+struct kvm_vtl_gfn_run {
+	gfn_t first;
+	gfn_t last;
+	/* Set by kvm_vtl_protect_runs(): a right went away, zap the run. */
+	bool removed;
+};
+
+int kvm_vtl_protect_runs(struct kvm *kvm, u8 owner, u8 prot,
+			 struct kvm_vtl_gfn_run *runs, int nr);
 void kvm_vtl_protect_default(struct kvm *kvm, u8 owner, u8 prot);
 bool kvm_vtl_gpa_allowed(struct kvm_vcpu *vcpu, gpa_t gpa, u8 need);
 bool kvm_vtl_page_writable(struct kvm_vcpu *vcpu, u8 vtl, gpa_t gpa);

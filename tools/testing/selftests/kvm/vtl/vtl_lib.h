@@ -1178,16 +1178,17 @@ static inline u64 vtl_run(struct kvm_vcpu *vcpu, struct ucall *uc, struct vtl_ch
 /*
  * Create a VSM VM: KVM_CAP_HYPERV_VSM with 2 VTLs is enabled before any
  * vCPU exists, then @nr_vcpus vCPUs (ids 0..n-1) are added with the
- * Hyper-V CPUID leaves.  Skips the test if KVM uses shadow paging.
+ * Hyper-V CPUID leaves; @extra_pages more pages of memory for page tables
+ * and test data.  Skips the test if KVM uses shadow paging.
  */
-static inline struct kvm_vm *vtl_vm_create(u32 nr_vcpus, void *guest_code,
-					   struct kvm_vcpu **vcpus)
+static inline struct kvm_vm *vtl_vm_create_extra(u32 nr_vcpus, u64 extra_pages,
+						 void *guest_code, struct kvm_vcpu **vcpus)
 {
 	struct kvm_vm *vm;
 	u32 i;
 	int r;
 
-	vm = __vm_create(VM_SHAPE_DEFAULT, nr_vcpus, nr_vcpus * 64);
+	vm = __vm_create(VM_SHAPE_DEFAULT, nr_vcpus, nr_vcpus * 64 + extra_pages);
 	r = __vm_enable_cap(vm, KVM_CAP_HYPERV_VSM, KVM_VTL_MAX_NR);
 	if (r && errno == EOPNOTSUPP)
 		ksft_exit_skip("KVM_CAP_HYPERV_VSM needs TDP (EPT/NPT)\n");
@@ -1198,6 +1199,12 @@ static inline struct kvm_vm *vtl_vm_create(u32 nr_vcpus, void *guest_code,
 		vcpu_set_hv_cpuid(vcpus[i]);
 	}
 	return vm;
+}
+
+static inline struct kvm_vm *vtl_vm_create(u32 nr_vcpus, void *guest_code,
+					   struct kvm_vcpu **vcpus)
+{
+	return vtl_vm_create_extra(nr_vcpus, 0, guest_code, vcpus);
 }
 
 static inline void vtl_alloc_page(struct kvm_vm *vm, struct vtl_page *p)

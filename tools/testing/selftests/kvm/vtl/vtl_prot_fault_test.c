@@ -8,7 +8,12 @@
  *  - VTL1 reads and writes the pages VTL0 may not touch;
  *  - HvCallModifyVtlProtectionMask from VTL1, memory and fast forms, its
  *    error statuses, and partial completion at a GPN that is not RAM.
+ * With -H the data and code pages sit in a THP-backed 2 MiB region and
+ * each mask covers the whole region, so that VTL0 maps it with 2 MiB SPTEs
+ * whose rights the masks limit.
  */
+#include <unistd.h>
+
 #include "vtl_lib.h"
 
 #define R	KVM_VTL_PROT_READ
@@ -28,6 +33,12 @@ static const u8 orders[2][NR_ACCESS] = {
 /* Guest addresses, set by the host. */
 static u64 data_gva, code_gva;
 static u64 data_gpa, long_gpa;
+
+/* -H: the 2 MiB region holding the data and code pages. */
+#define HUGE_GPA	BIT_ULL(32)
+#define HUGE_SLOT	11
+#define HUGE_PAGES	512
+static bool huge;
 
 /* The longest rep list: 300 of the 510 GPNs a memory-form call can carry. */
 #define LONG_LIST	300
@@ -99,6 +110,7 @@ enum {
 	H_AFTER_PARTIAL,
 	H_AFTER_LONG_LIST,
 	H_VTL0_FAULT_AFTER_HCALL,
+	H_HUGE_MAPPED,
 	NR_CHECKS
 };
 
@@ -125,6 +137,7 @@ static const char *check_names[NR_CHECKS] = {
 	[C_LONG_LIST] = "300 scattered GPNs in one call: SUCCESS, 300 reps",
 	[H_AFTER_LONG_LIST] = "host view: the 300 listed pages R, the 300 between RWX",
 	[H_VTL0_FAULT_AFTER_HCALL] = "VTL0's write after the hypercall exits with a violation",
+	[H_HUGE_MAPPED] = "-H: allowed accesses were mapped with 2 MiB SPTEs",
 };
 
 static char matrix_names[NR_MATRIX][80];
@@ -253,6 +266,15 @@ static int set_prot(struct kvm_vm *vm, u64 gfn, u64 npages, u8 prot)
 	return __vm_ioctl(vm, KVM_SET_VTL_PROTECTION, &p) ? errno : 0;
 }
 
+/* A matrix mask: on the page, or with -H on its whole 2 MiB region. */
+static void set_matrix_prot(struct kvm_vm *vm, u64 gfn, u8 prot)
+{
+	if (huge)
+		TEST_ASSERT_EQ(set_prot(vm, gfn & ~(u64)(HUGE_PAGES - 1), HUGE_PAGES, prot), 0);
+	else
+		TEST_ASSERT_EQ(set_prot(vm, gfn, 1, prot), 0);
+}
+
 static u8 get_prot(struct kvm_vm *vm, u64 gfn)
 {
 	struct kvm_vtl_protection_range r;
@@ -324,9 +346,30 @@ static bool allowed(u8 mask, int a)
 	}
 }
 
-int main(void)
+/*
+ * The data and code pages: 8 + 1 pages of normal memory, or with -H the
+ * start of a populated THP-backed 2 MiB region.
+ */
+static void place_pages(struct kvm_vm *vm)
 {
-	u64 data_gfn, code_gfn, gfn;
+	if (!huge) {
+		data_gva = vm_vaddr_alloc_pages(vm, 8);
+		code_gva = vm_vaddr_alloc_page(vm);
+		return;
+	}
+	TEST_REQUIRE(thp_configured());
+	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS_THP, HUGE_GPA, HUGE_SLOT,
+				    HUGE_PAGES, 0);
+	/* Written by the host first, so that no huge zero page is mapped. */
+	memset(addr_gpa2hva(vm, HUGE_GPA), 0, HUGE_PAGES * PAGE_SIZE);
+	data_gva = vm_vaddr_unused_gap(vm, HUGE_PAGES * PAGE_SIZE, KVM_UTIL_MIN_VADDR);
+	virt_map(vm, data_gva, HUGE_GPA, HUGE_PAGES);
+	code_gva = data_gva + 8 * PAGE_SIZE;
+}
+
+int main(int argc, char *argv[])
+{
+	u64 data_gfn, code_gfn, gfn, base_2m, max_2m = 0;
 	struct vtl_checks checks;
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
@@ -334,6 +377,10 @@ int main(void)
 	int m, o, i, n = 0;
 	long s;
 
+	while ((i = getopt(argc, argv, "H")) != -1) {
+		TEST_ASSERT(i == 'H', "usage: %s [-H]", argv[0]);
+		huge = true;
+	}
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_HYPERV_VSM));
 	ksft_print_header();
 	ksft_set_plan(NR_CHECKS);
@@ -353,9 +400,8 @@ int main(void)
 	vtl_checks_init(&checks, check_names, NR_CHECKS);
 
 	vm = vtl_vm_create(1, guest_code, &vcpu);
-	data_gva = vm_vaddr_alloc_pages(vm, 8);
+	place_pages(vm);
 	data_gpa = addr_gva2gpa(vm, data_gva);
-	code_gva = vm_vaddr_alloc_page(vm);
 	/* The long list's pages: a memslot of their own, never touched. */
 	long_gpa = 1ull << 30;
 	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, long_gpa, 10, 2 * LONG_LIST, 0);
@@ -371,14 +417,15 @@ int main(void)
 	data_gfn = data_gpa >> 12;
 	code_gfn = addr_gva2gpa(vm, code_gva) >> 12;
 
+	base_2m = vm_get_stat(vm, "pages_2m");
 	n = 0;
 	for (m = 0; m < ARRAY_SIZE(masks); m++) {
 		for (o = 0; o < 2; o++) {
 			/* No rights first: the first access of the order faults in. */
-			TEST_ASSERT_EQ(set_prot(vm, data_gfn, 1, 0), 0);
-			TEST_ASSERT_EQ(set_prot(vm, code_gfn, 1, 0), 0);
-			TEST_ASSERT_EQ(set_prot(vm, data_gfn, 1, masks[m]), 0);
-			TEST_ASSERT_EQ(set_prot(vm, code_gfn, 1, masks[m]), 0);
+			set_matrix_prot(vm, data_gfn, 0);
+			set_matrix_prot(vm, code_gfn, 0);
+			set_matrix_prot(vm, data_gfn, masks[m]);
+			set_matrix_prot(vm, code_gfn, masks[m]);
 			for (i = 0; i < NR_ACCESS; i++) {
 				int a = orders[o][i];
 				bool denied = false;
@@ -388,17 +435,23 @@ int main(void)
 					denied = true;
 					/* Grant the access and let the guest retry it. */
 					gfn = a == A_EXEC ? code_gfn : data_gfn;
-					TEST_ASSERT_EQ(set_prot(vm, gfn, 1, RWX), 0);
+					set_matrix_prot(vm, gfn, RWX);
 					s = run_to_sync(vcpu, &checks, a, &flags_ok);
 				}
 				TEST_ASSERT_EQ(s, S_ACCESS + a);
 				vtl_check(&checks, H_MATRIX + n, denied, !allowed(masks[m], a));
 				n++;
+				max_2m = max(max_2m, vm_get_stat(vm, "pages_2m"));
 				/* Put the mask back for the next access. */
-				TEST_ASSERT_EQ(set_prot(vm, a == A_EXEC ? code_gfn : data_gfn, 1,
-							masks[m]), 0);
+				set_matrix_prot(vm, a == A_EXEC ? code_gfn : data_gfn, masks[m]);
 			}
 		}
+	}
+	if (huge) {
+		vtl_check(&checks, H_HUGE_MAPPED, max_2m > base_2m, true);
+	} else {
+		checks.seen[H_HUGE_MAPPED] = true;
+		ksft_test_result_skip("%s\n", check_names[H_HUGE_MAPPED]);
 	}
 	TEST_ASSERT_EQ(set_prot(vm, data_gfn, 8, RWX), 0);
 	TEST_ASSERT_EQ(set_prot(vm, code_gfn, 1, RWX), 0);

@@ -1,0 +1,1031 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * What a VTL protection change costs.  Guest code in VTL1 issues
+ * HvCallModifyVtlProtectionMask on VTL0 memory from a script the host
+ * writes into guest memory, and the host times the script.  The same guest
+ * code runs in four modes:
+ *
+ *  kernel   KVM handles the hypercall (this project).
+ *  punt     the hypercall exits to userspace, which applies each run of
+ *           consecutive GPNs with KVM_SET_VTL_PROTECTION (the 2024
+ *           "companion VM" design: an exit plus an ioctl per run).
+ *  memslot  the hypercall exits to userspace, which splits and rewrites
+ *           memslots: a page without W is in a KVM_MEM_READONLY slot, a
+ *           page without R in no slot (the 2023 design).  Memslots cannot
+ *           express execute protection, so X is ignored in this mode.
+ *  floor    the same calls with a partition id KVM rejects right after
+ *           reading the input (HV_STATUS_INVALID_PARTITION_ID): the exit,
+ *           the input read and the entry, and nothing else.
+ *
+ * Workloads (Documentation/virt/kvm/vsm.rst defines them exactly):
+ *
+ *  boot     -c page changes (200,000) in the pattern a secure kernel
+ *           applies at boot, over a -m MiB (1 GiB) region of VTL0 memory.
+ *  sweep    -s pages (8192) made read-only and then given back, in calls
+ *           of 1, 8, 64 and 510 GPNs, contiguous and scattered.
+ *  load     boot, while -v (2) VTL0 vCPUs write the pages between the
+ *           protected ones.
+ *
+ * Each measurement is the median of -r (5) runs, with min and max.  Lines
+ * starting "CSV," are the machine-readable results; the table follows.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+#include "vtl_lib.h"
+
+#define REGION_GPA		(4ull << 30)
+#define REGION_SLOT		10
+#define SCRIPT_GPA		(3ull << 30)
+#define SCRIPT_SLOT		9
+/* memslot mode: the region's slots get ids from here up. */
+#define FIRST_DYN_SLOT		16
+
+/* A memory-form input holds 510 GPNs after its 16-byte header (TLFS 2.3). */
+#define MAX_BATCH		510
+#define HDR_BYTES		16
+
+enum mode { M_KERNEL, M_PUNT, M_MEMSLOT, M_FLOOR, NR_MODES };
+static const char *const mode_name[NR_MODES] = { "kernel", "punt", "memslot", "floor" };
+
+enum { S_READY = 1, S_DONE };
+
+#define R	KVM_VTL_PROT_READ
+#define RW	(KVM_VTL_PROT_READ | KVM_VTL_PROT_WRITE)
+#define RX	(KVM_VTL_PROT_READ | KVM_VTL_PROT_KERNEL_EXEC | KVM_VTL_PROT_USER_EXEC)
+#define RWX	KVM_VTL_PROT_RWX
+
+/* One hypercall of a script: its input block's offset and its rep count. */
+struct call_desc {
+	u32 off;
+	u32 nr;
+};
+
+/* Shared with the guest. */
+static u64 script_gva, nr_calls, desc_off, expect_floor, stop_vtl1;
+static u64 region_gva, writer_first, nr_writer_pages, stop_writers;
+static u64 writes_done[2];
+
+/* -------------------------------------------------------------------- */
+/* Guest */
+
+static void vtl1_run_script(void)
+{
+	const struct call_desc *d = (void *)(script_gva + READ_ONCE(desc_off));
+	u64 i, n = READ_ONCE(nr_calls), rax, want;
+
+	for (i = 0; i < n; i++) {
+		rax = vtl_hypercall(HVCALL_MODIFY_VTL_PROTECTION_MASK |
+				    HV_HYPERCALL_REP_COUNT(d[i].nr),
+				    SCRIPT_GPA + d[i].off, 0);
+		want = expect_floor ? HV_STATUS_INVALID_PARTITION_ID :
+		       HV_HYPERCALL_REP_COUNT(d[i].nr);
+		GUEST_ASSERT_EQ(rax, want);
+	}
+}
+
+static u64 vtl1_handler(struct vtl_gprs *regs, struct vtl_vp *vp)
+{
+	vtl1_enter(vp);
+	if (vp->vtl1_entries == 1)
+		return VTL_RETURN_FAST;
+
+	vtl_set_reg(&vp->hc[1], HV_INPUT_VTL_CURRENT, HV_REG_VSM_PARTITION_CONFIG,
+		    HV_VSM_CONFIG_ENABLE_VTL_PROTECTION | HV_VSM_CONFIG_DEFAULT(RWX));
+	for (;;) {
+		GUEST_SYNC(S_READY);
+		if (READ_ONCE(stop_vtl1))
+			break;
+		vtl1_run_script();
+		GUEST_SYNC(S_DONE);
+	}
+	return VTL_RETURN_FAST;
+}
+
+/*
+ * VTL0 writers: one u64 per page, over their share of the pool's even
+ * pages, which the boot workload never protects; they sit between the
+ * odd pages it does.  Each run of the workload is one GUEST_SYNC apart.
+ */
+static void writer_main(u64 id, u64 nr_writers)
+{
+	u64 i, n;
+
+	for (;;) {
+		n = 0;
+		while (!READ_ONCE(stop_writers))
+			for (i = id; i < nr_writer_pages && !READ_ONCE(stop_writers);
+			     i += nr_writers, n++)
+				WRITE_ONCE(*(u64 *)(region_gva +
+						    (writer_first + 2 * i) * PAGE_SIZE), n);
+		WRITE_ONCE(writes_done[id], n);
+		GUEST_SYNC(S_DONE);
+	}
+}
+
+static void guest_main(struct vtl_vp *vp, u64 writer_id, u64 nr_writers)
+{
+	if (!vp)
+		writer_main(writer_id, nr_writers);
+
+	wrmsr(HV_X64_MSR_GUEST_OS_ID, VTL0_GUEST_OS_ID);
+	vtl0_enable_vtl1(vp);
+	vtl_call();		/* VTL1's first entry */
+	vtl_call();		/* VTL1 runs scripts until told to stop */
+	GUEST_DONE();
+}
+
+/* -------------------------------------------------------------------- */
+/* Scripts */
+
+struct script {
+	u8 *buf;		/* the script region, host view */
+	u64 size;
+	u64 used;		/* input blocks, then the descriptors */
+	struct call_desc *desc;
+	u64 nr_calls, max_calls;
+	u64 pages;		/* page changes */
+	u32 cur;		/* the open call */
+	bool floor;
+};
+
+static u64 rng_state;
+
+static u64 rnd(u64 n)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (rng_state * 0x2545f4914f6cdd1dull) % n;
+}
+
+/* Open a call with protection @prot: its input block does not cross a page. */
+static void call_open(struct script *s, u8 prot, u32 nr)
+{
+	struct hv_modify_vtl_protection_mask *in;
+	u64 len = HDR_BYTES + 8 * nr;
+
+	if (PAGE_SIZE - s->used % PAGE_SIZE < len)
+		s->used = (s->used + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	TEST_ASSERT(s->used + len <= s->size && s->nr_calls < s->max_calls, "script too big");
+	in = (void *)(s->buf + s->used);
+	in->partition_id = s->floor ? 0 : HV_PARTITION_ID_SELF;
+	in->map_flags = prot;
+	in->input_vtl = HV_INPUT_VTL_CURRENT;
+	memset(in->reserved, 0, sizeof(in->reserved));
+	s->cur = s->nr_calls++;
+	s->desc[s->cur] = (struct call_desc){ .off = s->used, .nr = 0 };
+	s->used += HDR_BYTES;
+}
+
+static void call_add(struct script *s, u64 page)
+{
+	*(u64 *)(s->buf + s->used) = (REGION_GPA >> 12) + page;
+	s->used += 8;
+	s->desc[s->cur].nr++;
+	s->pages++;
+}
+
+static void script_init(struct script *s, u8 *buf, u64 size, bool floor)
+{
+	s->buf = buf;
+	s->size = size;
+	s->floor = floor;
+	s->used = 0;
+	s->nr_calls = 0;
+	s->pages = 0;
+	/* The descriptors fill the last quarter of the region. */
+	s->max_calls = size / 4 / sizeof(struct call_desc);
+	s->desc = (void *)(buf + size - s->max_calls * sizeof(struct call_desc));
+	s->size = size - s->max_calls * sizeof(struct call_desc);
+}
+
+/* A call of @n consecutive pages from @first, split at MAX_BATCH. */
+static void script_range(struct script *s, u8 prot, u64 first, u64 n, u64 budget)
+{
+	u64 i, k;
+
+	n = min(n, budget - s->pages);
+	for (i = 0; i < n; i += k) {
+		k = min(n - i, (u64)MAX_BATCH);
+		call_open(s, prot, k);
+		while (s->desc[s->cur].nr < k)
+			call_add(s, first + i + s->desc[s->cur].nr);
+	}
+}
+
+/*
+ * The boot-like pattern (vsm.rst, "vtl_protection_perf").  The region's
+ * first half holds images: code of 16-240 pages, data of 8-56 pages, and
+ * 16 untouched pages, placed one after the other and wrapping around.
+ * For each image: the code loses W and X (one call), the data loses W
+ * (one call), 1-16 calls of 1-16 random odd pages of the second half (the
+ * pool) lose W, the code gets X back (RX, one call), and 0-7 calls of 1-16
+ * pool pages protected earlier get everything back.  Until @budget page
+ * changes; the last call may be cut short.
+ */
+static void script_boot(struct script *s, u64 region_pages, u64 budget)
+{
+	u64 half = region_pages / 2, pos = 0, nc, nd, k, j, n, p;
+	u64 *held = calloc(budget, sizeof(u64)), nr_held = 0;
+
+	TEST_ASSERT(held, "calloc");
+	rng_state = 0x5eed;
+	while (s->pages < budget) {
+		nc = 16 + rnd(225);
+		nd = 8 + rnd(49);
+		if (pos + nc + nd + 16 > half)
+			pos = 0;
+		script_range(s, R, pos, nc, budget);
+		script_range(s, R, pos + nc, nd, budget);
+		for (k = 1 + rnd(16); k && s->pages < budget; k--) {
+			n = min(1 + rnd(16), budget - s->pages);
+			call_open(s, R, n);
+			for (j = 0; j < n; j++) {
+				p = half + (rnd(half / 2) * 2 + 1);
+				call_add(s, p);
+				held[nr_held++] = p;
+			}
+		}
+		script_range(s, RX, pos, nc, budget);
+		for (k = rnd(8); k && nr_held && s->pages < budget; k--) {
+			n = min(min(1 + rnd(16), nr_held), budget - s->pages);
+			call_open(s, RWX, n);
+			for (j = 0; j < n; j++) {
+				/* Take a random held page out of the list. */
+				u64 idx = rnd(nr_held);
+
+				call_add(s, held[idx]);
+				held[idx] = held[--nr_held];
+			}
+		}
+		pos += nc + nd + 16;
+	}
+	free(held);
+}
+
+/*
+ * Sweep: @n pages lose W and X, then get everything back, @batch GPNs per
+ * call.  Contiguous: pages 0..n-1 in order.  Scattered: page i*97 mod the
+ * region size, so no two GPNs of a call are adjacent.
+ */
+static void script_sweep(struct script *s, u64 region_pages, u64 n, u32 batch,
+			 bool scattered)
+{
+	u8 prot[2] = { R, RWX };
+	u64 i, pass;
+
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < n; i++) {
+			if (i % batch == 0)
+				call_open(s, prot[pass], min((u64)batch, n - i));
+			call_add(s, scattered ? (i * 97) % region_pages : i);
+		}
+}
+
+/* -------------------------------------------------------------------- */
+/* memslot mode: the VMM's side of the 2023 design */
+
+enum { ST_NONE, ST_RO, ST_RW };
+
+struct slots {
+	struct kvm_vm *vm;
+	u8 *hva;
+	u64 pages;
+	u64 *start_bits;	/* bit p: a run starts at page p */
+	u64 *summary;		/* bit w: word w of start_bits is not zero */
+	u8 *state;		/* per run, at its start page */
+	s32 *slot;		/* per run, at its start page; -1: none */
+	s32 *free_ids;
+	u32 nr_free;
+	u64 ioctls;
+};
+
+static bool start_test(struct slots *m, u64 p)
+{
+	return m->start_bits[p / 64] & BIT_ULL(p % 64);
+}
+
+static void start_set(struct slots *m, u64 p, bool on)
+{
+	if (on)
+		m->start_bits[p / 64] |= BIT_ULL(p % 64);
+	else
+		m->start_bits[p / 64] &= ~BIT_ULL(p % 64);
+	if (m->start_bits[p / 64])
+		m->summary[p / 4096] |= BIT_ULL(p / 64 % 64);
+	else
+		m->summary[p / 4096] &= ~BIT_ULL(p / 64 % 64);
+}
+
+/* The start of the run holding page @p: the last start bit at or below it. */
+static u64 run_of(struct slots *m, u64 p)
+{
+	u64 w = p / 64, bits = m->start_bits[w] & GENMASK_ULL(p % 64, 0), s;
+
+	if (bits)
+		return w * 64 + 63 - __builtin_clzll(bits);
+	for (s = w / 64 + 1; s--;) {
+		u64 sb = m->summary[s];
+
+		if (s == w / 64)
+			sb &= w % 64 ? GENMASK_ULL(w % 64 - 1, 0) : 0;
+		if (sb) {
+			w = s * 64 + 63 - __builtin_clzll(sb);
+			return w * 64 + 63 - __builtin_clzll(m->start_bits[w]);
+		}
+	}
+	TEST_FAIL("no run holds page %lu", p);
+	return 0;
+}
+
+/* The page after the run that starts at @p. */
+static u64 run_end(struct slots *m, u64 p)
+{
+	for (p++; p < m->pages; p++) {
+		if (!(p % 64) && !m->start_bits[p / 64]) {
+			/* Skip whole empty words through the summary. */
+			if (!(p % 4096) && !m->summary[p / 4096]) {
+				p += 4095;
+				continue;
+			}
+			p += 63;
+			continue;
+		}
+		if (start_test(m, p))
+			return p;
+	}
+	return m->pages;
+}
+
+static void slot_set(struct slots *m, u64 first, u64 end, u8 state)
+{
+	s32 id = -1;
+
+	if (state != ST_NONE) {
+		TEST_ASSERT(m->nr_free, "out of memslots");
+		id = m->free_ids[--m->nr_free];
+		vm_set_user_memory_region(m->vm, id, state == ST_RO ? KVM_MEM_READONLY : 0,
+					  REGION_GPA + first * PAGE_SIZE,
+					  (end - first) * PAGE_SIZE,
+					  m->hva + first * PAGE_SIZE);
+		m->ioctls++;
+	}
+	start_set(m, first, true);
+	m->state[first] = state;
+	m->slot[first] = id;
+}
+
+static void slot_drop(struct slots *m, u64 first)
+{
+	s32 id = m->slot[first];
+
+	if (id >= 0) {
+		vm_set_user_memory_region(m->vm, id, 0, 0, 0, NULL);
+		m->free_ids[m->nr_free++] = id;
+		m->ioctls++;
+	}
+	start_set(m, first, false);
+}
+
+/*
+ * Give pages [first, last] state @st: drop the slots of the runs they
+ * touch and of equal neighbours, then create slots for the merged pieces.
+ */
+static void slots_apply(struct slots *m, u64 first, u64 last, u8 st)
+{
+	u64 a = run_of(m, first), b = run_of(m, last), end = run_end(m, b), p, q;
+	u8 left = m->state[a], right = m->state[b];
+	u64 lo = first, hi = last + 1;
+
+	/* Already so: a VMM would not touch its memslots. */
+	if (a == b && left == st)
+		return;
+
+	/* Merge with the run before, or the kept head of run a. */
+	if (a < first && left == st)
+		lo = a;
+	else if (a == first && a && m->state[run_of(m, a - 1)] == st)
+		lo = run_of(m, a - 1);
+	if (end > last + 1 && right == st)
+		hi = end;
+	else if (end == last + 1 && end < m->pages && m->state[end] == st)
+		hi = run_end(m, end);
+
+	for (p = min(a, lo); p < max(end, hi); p = q) {
+		q = run_end(m, p);
+		slot_drop(m, p);
+	}
+	if (a < lo)
+		slot_set(m, a, lo, left);
+	slot_set(m, lo, hi, st);
+	if (hi < end)
+		slot_set(m, hi, end, right);
+}
+
+static void slots_init(struct slots *m, struct kvm_vm *vm, u8 *hva, u64 pages)
+{
+	u32 max = kvm_check_cap(KVM_CAP_NR_MEMSLOTS), id;
+
+	m->vm = vm;
+	m->hva = hva;
+	m->pages = pages;
+	m->start_bits = calloc(DIV_ROUND_UP(pages, 64), 8);
+	m->summary = calloc(DIV_ROUND_UP(pages, 4096), 8);
+	m->state = calloc(pages, 1);
+	m->slot = calloc(pages, sizeof(s32));
+	m->free_ids = calloc(max, sizeof(s32));
+	TEST_ASSERT(m->start_bits && m->summary && m->state && m->slot && m->free_ids,
+		    "calloc");
+	m->nr_free = 0;
+	for (id = max; id-- > FIRST_DYN_SLOT;)
+		m->free_ids[m->nr_free++] = id;
+	m->ioctls = 0;
+	/* The region starts as one read-write slot, REGION_SLOT's. */
+	vm_set_user_memory_region(vm, REGION_SLOT, 0, 0, 0, NULL);
+	slot_set(m, 0, pages, ST_RW);
+}
+
+/* Back to one read-write slot. */
+static void slots_reset(struct slots *m)
+{
+	u64 p, q;
+
+	for (p = 0; p < m->pages; p = q) {
+		q = run_end(m, p);
+		slot_drop(m, p);
+	}
+	slot_set(m, 0, m->pages, ST_RW);
+}
+
+/* -------------------------------------------------------------------- */
+/* Host */
+
+struct bench {
+	enum mode mode;
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpus[3];
+	u64 region_pages;
+	u8 *region_hva;
+	struct slots slots;
+	struct script script;
+	u64 exits;
+};
+
+/* punt and memslot: the VMM's HvCallModifyVtlProtectionMask. */
+static u64 vmm_protect(struct bench *b, u64 control, u64 ingpa)
+{
+	struct hv_modify_vtl_protection_mask *in = addr_gpa2hva(b->vm, ingpa);
+	u32 nr = (control >> 32) & 0xfff, i, j;
+	u64 first, last;
+	u8 prot;
+
+	b->exits++;
+	if (in->partition_id != HV_PARTITION_ID_SELF)
+		return HV_STATUS_INVALID_PARTITION_ID;
+	prot = in->map_flags;
+	for (i = 0; i < nr; i = j) {
+		first = in->gpn[i];
+		for (j = i + 1; j < nr && in->gpn[j] == first + (j - i); j++)
+			;
+		last = in->gpn[j - 1];
+		TEST_ASSERT(first >= REGION_GPA >> 12 &&
+			    last < (REGION_GPA >> 12) + b->region_pages, "GPN outside the region");
+		if (b->mode == M_MEMSLOT) {
+			slots_apply(&b->slots, first - (REGION_GPA >> 12),
+				    last - (REGION_GPA >> 12),
+				    !(prot & R) ? ST_NONE : (prot & KVM_VTL_PROT_WRITE) ?
+				    ST_RW : ST_RO);
+		} else {
+			struct kvm_vtl_protection p = {
+				.gfn = first, .npages = last - first + 1, .vtl = 1,
+				.prot = prot,
+			};
+
+			vm_ioctl(b->vm, KVM_SET_VTL_PROTECTION, &p);
+		}
+	}
+	return HV_HYPERCALL_REP_COUNT(nr);
+}
+
+/* Run vCPU 0 to its next sync, doing the VMM's part on the way. */
+static u64 run_to_sync(struct bench *b)
+{
+	struct kvm_vcpu *vcpu = b->vcpus[0];
+	struct kvm_run *run = vcpu->run;
+	struct ucall uc;
+
+	for (;;) {
+		vcpu_run(vcpu);
+		if (run->exit_reason == KVM_EXIT_SHUTDOWN)
+			vtl_report_shutdown(vcpu);
+		if (run->exit_reason == KVM_EXIT_HYPERV) {
+			TEST_ASSERT_EQ(run->hyperv.type, KVM_EXIT_HYPERV_HCALL);
+			TEST_ASSERT_EQ(run->hyperv.u.hcall.input & 0xffff,
+				       HVCALL_MODIFY_VTL_PROTECTION_MASK);
+			run->hyperv.u.hcall.result =
+				vmm_protect(b, run->hyperv.u.hcall.input,
+					    run->hyperv.u.hcall.params[0]);
+			continue;
+		}
+		TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
+		switch (get_ucall(vcpu, &uc)) {
+		case UCALL_SYNC:
+			return uc.args[1];
+		case UCALL_ABORT:
+			REPORT_GUEST_ASSERT(uc);
+		case UCALL_DONE:
+			return 0;
+		default:
+			TEST_FAIL("unexpected ucall %lu", uc.cmd);
+		}
+	}
+}
+
+static void *writer_thread(void *arg)
+{
+	struct kvm_vcpu *vcpu = arg;
+	struct ucall uc;
+
+	for (;;) {
+		vcpu_run(vcpu);
+		/* memslot mode: a page between two slot updates is MMIO. */
+		if (vcpu->run->exit_reason == KVM_EXIT_MMIO)
+			continue;
+		TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
+		if (get_ucall(vcpu, &uc) == UCALL_ABORT)
+			REPORT_GUEST_ASSERT(uc);
+		TEST_ASSERT_EQ(uc.cmd, UCALL_SYNC);
+		return NULL;
+	}
+}
+
+static u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static struct bench *bench_create(enum mode mode, u64 region_mib, u64 script_mib,
+				  int nr_writers)
+{
+	struct bench *b = calloc(1, sizeof(*b));
+	struct kvm_vtl_partition part;
+	u64 script_pages = script_mib << 8, pt_pages;
+	struct vtl_vp *vp;
+	int i;
+
+	TEST_ASSERT(b, "calloc");
+	b->mode = mode;
+	b->region_pages = region_mib << 8;
+	/* The writers map the whole region: one page table per 2 MiB. */
+	pt_pages = nr_writers ? b->region_pages / 512 + 64 : 0;
+	b->vm = vtl_vm_create_extra(1 + nr_writers, pt_pages + script_pages / 512 + 64,
+				    guest_main, b->vcpus);
+	b->region_hva = mmap(NULL, b->region_pages * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	TEST_ASSERT(b->region_hva != MAP_FAILED, "mmap");
+	vm_set_user_memory_region(b->vm, REGION_SLOT, 0, REGION_GPA,
+				  b->region_pages * PAGE_SIZE, b->region_hva);
+	vm_userspace_mem_region_add(b->vm, VM_MEM_SRC_ANONYMOUS, SCRIPT_GPA, SCRIPT_SLOT,
+				    script_pages, 0);
+	script_gva = vm_vaddr_unused_gap(b->vm, script_pages * PAGE_SIZE, KVM_UTIL_MIN_VADDR);
+	virt_map(b->vm, script_gva, SCRIPT_GPA, script_pages);
+	sync_global_to_guest(b->vm, script_gva);
+	if (nr_writers) {
+		region_gva = vm_vaddr_unused_gap(b->vm, b->region_pages * PAGE_SIZE,
+						 KVM_UTIL_MIN_VADDR);
+		virt_map(b->vm, region_gva, REGION_GPA, b->region_pages);
+		writer_first = b->region_pages / 2;
+		nr_writer_pages = b->region_pages / 4;
+		sync_global_to_guest(b->vm, region_gva);
+		sync_global_to_guest(b->vm, writer_first);
+		sync_global_to_guest(b->vm, nr_writer_pages);
+	}
+	vp = vtl_vp_setup(b->vcpus[0], vtl1_handler);
+	(void)vp;
+	for (i = 1; i <= nr_writers; i++)
+		vcpu_args_set(b->vcpus[i], 3, 0, i - 1, nr_writers);
+
+	if (mode == M_PUNT || mode == M_MEMSLOT) {
+		vm_ioctl(b->vm, KVM_GET_VTL_PARTITION, &part);
+		part.flags |= KVM_VTL_PARTITION_USERSPACE_PROTECTION;
+		vm_ioctl(b->vm, KVM_SET_VTL_PARTITION, &part);
+	}
+	if (mode == M_MEMSLOT)
+		slots_init(&b->slots, b->vm, b->region_hva, b->region_pages);
+	script_init(&b->script, addr_gpa2hva(b->vm, SCRIPT_GPA), script_pages * PAGE_SIZE,
+		    mode == M_FLOOR);
+
+	/* VTL0 enables VTL1, VTL1 enables protection and waits for a script. */
+	TEST_ASSERT_EQ(run_to_sync(b), S_READY);
+	return b;
+}
+
+/* Everything back to read-write-execute, untimed. */
+static void bench_reset(struct bench *b)
+{
+	struct kvm_vtl_protection p = {
+		.gfn = REGION_GPA >> 12, .npages = b->region_pages, .vtl = 1, .prot = RWX,
+	};
+
+	if (b->mode == M_MEMSLOT)
+		slots_reset(&b->slots);
+	else
+		vm_ioctl(b->vm, KVM_SET_VTL_PROTECTION, &p);
+}
+
+static void bench_destroy(struct bench *b)
+{
+	stop_vtl1 = 1;
+	sync_global_to_guest(b->vm, stop_vtl1);
+	TEST_ASSERT_EQ(run_to_sync(b), 0);
+	stop_vtl1 = 0;
+	kvm_vm_free(b->vm);
+	munmap(b->region_hva, b->region_pages * PAGE_SIZE);
+	free(b);
+}
+
+/* The script is in guest memory: tell VTL1 where its descriptors are. */
+static void script_publish(struct bench *b)
+{
+	struct script *s = &b->script;
+
+	nr_calls = s->nr_calls;
+	desc_off = (u8 *)s->desc - s->buf;
+	expect_floor = b->mode == M_FLOOR;
+	sync_global_to_guest(b->vm, nr_calls);
+	sync_global_to_guest(b->vm, desc_off);
+	sync_global_to_guest(b->vm, expect_floor);
+}
+
+struct sample {
+	u64 ns, flushes, exits, writes;
+};
+
+/* Run the published script once; with writers, they run meanwhile. */
+static struct sample bench_run(struct bench *b, int nr_writers)
+{
+	u64 flushes = vm_get_stat(b->vm, "remote_tlb_flush_requests");
+	pthread_t th[2];
+	struct sample smp;
+	u64 t0;
+	int i;
+
+	b->exits = 0;
+	if (nr_writers) {
+		stop_writers = 0;
+		sync_global_to_guest(b->vm, stop_writers);
+		for (i = 0; i < nr_writers; i++)
+			pthread_create(&th[i], NULL, writer_thread, b->vcpus[1 + i]);
+	}
+	t0 = now_ns();
+	TEST_ASSERT_EQ(run_to_sync(b), S_DONE);
+	smp.ns = now_ns() - t0;
+	if (nr_writers) {
+		stop_writers = 1;
+		sync_global_to_guest(b->vm, stop_writers);
+		for (i = 0; i < nr_writers; i++)
+			pthread_join(th[i], NULL);
+		sync_global_from_guest(b->vm, writes_done);
+	}
+	smp.writes = 0;
+	for (i = 0; i < nr_writers; i++)
+		smp.writes += writes_done[i];
+	smp.flushes = vm_get_stat(b->vm, "remote_tlb_flush_requests") - flushes;
+	smp.exits = b->exits;
+	TEST_ASSERT_EQ(run_to_sync(b), S_READY);
+	return smp;
+}
+
+/*
+ * The protection store's memory: what the slab caches holding its tree
+ * nodes (maple_node) and its chunks (kmalloc-256) gained, in bytes, from
+ * /proc/slabinfo.  The machine runs nothing else; RCU-freed nodes get
+ * some time to go first.
+ */
+static u64 store_slab_bytes(void)
+{
+	char line[512], name[64];
+	unsigned long active, total, size;
+	FILE *f = fopen("/proc/slabinfo", "r");
+	u64 bytes = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %lu %lu %lu", name, &active, &total, &size) == 4 &&
+		    (!strcmp(name, "maple_node") || !strcmp(name, "kmalloc-256")))
+			bytes += (u64)active * size;
+	fclose(f);
+	return bytes;
+}
+
+/* Pages of the region whose VTL1 set is not RWX. */
+static u64 protected_pages(struct bench *b)
+{
+	struct kvm_vtl_protection_range r[64];
+	struct kvm_vtl_protections g = {
+		.gfn = REGION_GPA >> 12, .end = (REGION_GPA >> 12) + b->region_pages,
+		.vtl = 1, .ranges = (u64)r,
+	};
+	u64 n = 0, i;
+
+	while (g.gfn < g.end) {
+		g.nr_ranges = ARRAY_SIZE(r);
+		vm_ioctl(b->vm, KVM_GET_VTL_PROTECTIONS, &g);
+		for (i = 0; i < g.nr_ranges; i++)
+			if (r[i].prot != RWX)
+				n += r[i].npages;
+		if (!g.nr_ranges)
+			break;
+	}
+	return n;
+}
+
+/* -------------------------------------------------------------------- */
+/* Results */
+
+struct result {
+	const char *workload;
+	char config[32];
+	enum mode mode;
+	u64 pages, calls;
+	double ns_page[3];	/* median, min, max */
+	double ns_call, changes_per_s, flushes_per_call;
+	bool valid;
+};
+
+#define MAX_RESULTS	64
+static struct result results[MAX_RESULTS];
+static int nr_results;
+
+static int cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void record(const char *workload, const char *config, enum mode mode,
+		   struct script *s, struct sample *smp, int runs)
+{
+	struct result *r = &results[nr_results++];
+	u64 ns[32];
+	int i;
+
+	TEST_ASSERT(nr_results <= MAX_RESULTS && runs <= 32, "too many results");
+	for (i = 0; i < runs; i++)
+		ns[i] = smp[i].ns;
+	qsort(ns, runs, sizeof(u64), cmp_u64);
+	r->workload = workload;
+	snprintf(r->config, sizeof(r->config), "%s", config);
+	r->mode = mode;
+	r->pages = s->pages;
+	r->calls = s->nr_calls;
+	r->ns_page[0] = (double)ns[runs / 2] / s->pages;
+	r->ns_page[1] = (double)ns[0] / s->pages;
+	r->ns_page[2] = (double)ns[runs - 1] / s->pages;
+	r->ns_call = (double)ns[runs / 2] / s->nr_calls;
+	r->changes_per_s = s->pages * 1e9 / ns[runs / 2];
+	r->flushes_per_call = (double)smp[0].flushes / s->nr_calls;
+	r->valid = true;
+	if (smp[0].writes)
+		printf("# %s/%s: the writers made %.0f writes/s\n", workload, mode_name[mode],
+		       smp[0].writes * 1e9 / smp[0].ns);
+	printf("CSV,%s,%s,%s,%lu,%lu,%.0f,%.0f,%.0f,%.0f,%.0f,%.3f\n", workload, config,
+	       mode_name[mode], r->pages, r->calls, r->ns_page[0], r->ns_page[1],
+	       r->ns_page[2], r->ns_call, r->changes_per_s, r->flushes_per_call);
+	fflush(stdout);
+}
+
+static struct result *find(const char *workload, const char *config, enum mode mode)
+{
+	int i;
+
+	for (i = 0; i < nr_results; i++)
+		if (!strcmp(results[i].workload, workload) &&
+		    !strcmp(results[i].config, config) && results[i].mode == mode)
+			return &results[i];
+	return NULL;
+}
+
+static void print_table(void)
+{
+	struct result *r, *k, *f;
+	char rk[16], rf[16];
+	int i;
+
+	printf("\n%-6s %-16s %-8s %9s %7s %12s %12s %12s %12s %9s %9s %8s\n",
+	       "work", "config", "mode", "pages", "calls", "ns/page", "(min-max)", "",
+	       "ns/call", "changes/s", "x kernel", "x floor");
+	for (i = 0; i < nr_results; i++) {
+		r = &results[i];
+		k = find(r->workload, r->config, M_KERNEL);
+		f = find(r->workload, r->config, M_FLOOR);
+		snprintf(rk, sizeof(rk), "%.2f", k ? r->ns_page[0] / k->ns_page[0] : 0);
+		snprintf(rf, sizeof(rf), "%.2f", f ? r->ns_page[0] / f->ns_page[0] : 0);
+		printf("%-6s %-16s %-8s %9lu %7lu %12.0f %12.0f %12.0f %12.0f %9.0f %9s %8s\n",
+		       r->workload, r->config, mode_name[r->mode], r->pages, r->calls,
+		       r->ns_page[0], r->ns_page[1], r->ns_page[2], r->ns_call,
+		       r->changes_per_s, k ? rk : "-", f ? rf : "-");
+	}
+}
+
+/* -------------------------------------------------------------------- */
+
+static void help(const char *name)
+{
+	printf("usage: %s [-m MiB] [-c changes] [-s pages] [-v writers] [-r runs]\n"
+	       "          [-M modes] [-w workloads] [-b batches]\n"
+	       " -m  VTL0 region size in MiB (1024)\n"
+	       " -c  page changes of the boot workload (200000)\n"
+	       " -s  pages per sweep configuration (8192)\n"
+	       " -v  writer vCPUs of the load workload (2)\n"
+	       " -r  runs per measurement, the median is reported (5)\n"
+	       " -M  modes, comma-separated: kernel,punt,memslot,floor (all)\n"
+	       " -w  workloads: boot,sweep,load (all)\n"
+	       " -b  sweep batch sizes (1,8,64,510)\n"
+	       " -C  boot page changes in memslot mode, if fewer (-c)\n", name);
+}
+
+static bool listed(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p;
+
+	for (p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ',') && (!p[n] || p[n] == ','))
+			return true;
+	return false;
+}
+
+struct options {
+	u64 region_mib, changes, sweep_pages, memslot_changes;
+	const char *modes, *workloads;
+	u32 batches[8];
+	int nr_batches, runs, nr_writers;
+};
+
+static void report_store_memory(struct bench *b, u64 before)
+{
+	u64 bytes, pages = protected_pages(b);
+
+	usleep(500000);
+	bytes = store_slab_bytes() - before;
+	printf("# boot/kernel: %lu protected pages, the store holds about %lu bytes\n",
+	       pages, bytes);
+	printf("# boot/kernel: %.2f bytes per protected page (maple_node + kmalloc-256)\n",
+	       (double)bytes / pages);
+}
+
+/* Run the published script -r times, resetting in between, and record it. */
+static void measure(struct bench *b, const struct options *o, const char *workload,
+		    const char *config, int nr_writers)
+{
+	struct sample smp[32];
+	u64 before;
+	int i;
+
+	for (i = 0; i < o->runs; i++) {
+		before = store_slab_bytes();
+		smp[i] = bench_run(b, nr_writers);
+		if (!i && b->mode == M_KERNEL && !strcmp(workload, "boot"))
+			report_store_memory(b, before);
+		bench_reset(b);
+	}
+	record(workload, config, b->mode, &b->script, smp, o->runs);
+}
+
+static u64 boot_changes(const struct options *o, enum mode m)
+{
+	return m == M_MEMSLOT && o->memslot_changes ? o->memslot_changes : o->changes;
+}
+
+static void bench_boot_and_sweep(const struct options *o, enum mode m)
+{
+	struct bench *b = bench_create(m, o->region_mib, 32, 0);
+	u64 sweep_pages = o->sweep_pages;
+	char config[32];
+	int i;
+
+	if (listed(o->workloads, "boot")) {
+		script_init(&b->script, b->script.buf, 32ull << 20, m == M_FLOOR);
+		script_boot(&b->script, b->region_pages, boot_changes(o, m));
+		script_publish(b);
+		measure(b, o, "boot", "-", 0);
+	}
+	if (m == M_MEMSLOT && o->memslot_changes)
+		sweep_pages = min(sweep_pages, o->memslot_changes / 2);
+	for (i = 0; listed(o->workloads, "sweep") && i < 2 * o->nr_batches; i++) {
+		bool scattered = i % 2;
+
+		script_init(&b->script, b->script.buf, 32ull << 20, m == M_FLOOR);
+		script_sweep(&b->script, b->region_pages, sweep_pages,
+			     o->batches[i / 2], scattered);
+		script_publish(b);
+		snprintf(config, sizeof(config), "%s/%u",
+			 scattered ? "scattered" : "contiguous", o->batches[i / 2]);
+		measure(b, o, "sweep", config, 0);
+	}
+	bench_destroy(b);
+}
+
+static void bench_load(const struct options *o, enum mode m)
+{
+	struct bench *b = bench_create(m, o->region_mib, 32, o->nr_writers);
+
+	script_boot(&b->script, b->region_pages, boot_changes(o, m));
+	script_publish(b);
+	measure(b, o, "load", "-", o->nr_writers);
+	bench_destroy(b);
+}
+
+static void parse_options(int argc, char *argv[], struct options *o)
+{
+	const char *batches = "1,8,64,510";
+	char *copy, *tok;
+	int opt, i;
+
+	*o = (struct options){
+		.region_mib = 1024, .changes = 200000, .sweep_pages = 8192,
+		.modes = "kernel,punt,memslot,floor", .workloads = "boot,sweep,load",
+		.runs = 5, .nr_writers = 2,
+	};
+	while ((opt = getopt(argc, argv, "m:c:s:v:r:M:w:b:C:h")) != -1) {
+		switch (opt) {
+		case 'm':
+			o->region_mib = atoll(optarg);
+			break;
+		case 'c':
+			o->changes = atoll(optarg);
+			break;
+		case 's':
+			o->sweep_pages = atoll(optarg);
+			break;
+		case 'v':
+			o->nr_writers = atoi(optarg);
+			break;
+		case 'r':
+			o->runs = atoi(optarg);
+			break;
+		case 'M':
+			o->modes = optarg;
+			break;
+		case 'w':
+			o->workloads = optarg;
+			break;
+		case 'b':
+			batches = optarg;
+			break;
+		case 'C':
+			o->memslot_changes = atoll(optarg);
+			break;
+		default:
+			help(argv[0]);
+			exit(opt == 'h' ? 0 : KSFT_FAIL);
+		}
+	}
+	TEST_ASSERT(o->runs >= 1 && o->runs <= 32 && o->nr_writers >= 0 &&
+		    o->nr_writers <= 2 && o->region_mib >= 16 &&
+		    o->sweep_pages <= o->region_mib << 8, "bad arguments");
+	copy = strdup(batches);
+	for (tok = strtok(copy, ","); tok && o->nr_batches < 8; tok = strtok(NULL, ","))
+		o->batches[o->nr_batches++] = atoi(tok);
+	for (i = 0; i < o->nr_batches; i++)
+		TEST_ASSERT(o->batches[i] >= 1 && o->batches[i] <= MAX_BATCH,
+			    "batch sizes are 1..510");
+	free(copy);
+}
+
+int main(int argc, char *argv[])
+{
+	struct options o;
+	int m;
+
+	parse_options(argc, argv, &o);
+	TEST_REQUIRE(kvm_has_cap(KVM_CAP_HYPERV_VSM));
+
+	printf("# vtl_protection_perf: region %lu MiB, boot %lu changes, sweep %lu pages\n",
+	       o.region_mib, o.changes, o.sweep_pages);
+	printf("# %d runs per measurement, %d writers; memslot mode: %lu changes at most\n",
+	       o.runs, o.nr_writers, o.memslot_changes);
+	printf("CSV,workload,config,mode,pages,calls,ns_page_median,ns_page_min,%s\n",
+	       "ns_page_max,ns_call,changes_per_s,flushes_per_call");
+
+	for (m = 0; m < NR_MODES; m++) {
+		if (!listed(o.modes, mode_name[m]))
+			continue;
+		if (listed(o.workloads, "boot") || listed(o.workloads, "sweep"))
+			bench_boot_and_sweep(&o, m);
+		if (listed(o.workloads, "load") && o.nr_writers)
+			bench_load(&o, m);
+	}
+	print_table();
+	return 0;
+}
