@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # "make bench": build the benchmark kernel (config/bench.config: the test
-# kernel without lockdep and KFENCE), boot it in QEMU and run
+# kernel without lockdep), boot it in QEMU and run
 # vtl/vtl_protection_perf; write the table, a CSV and a PNG plot to
 # out/bench/ in the repo (git ignores out/).  BENCH_ARGS overrides the
 # benchmark's arguments.

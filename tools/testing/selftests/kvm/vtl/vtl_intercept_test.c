@@ -12,9 +12,6 @@
  */
 #include "vtl_lib.h"
 
-#define HVMSG_GPA_INTERCEPT			0x80000001u
-#define VTL1_SINT0_VECTOR			0xf0
-
 #define R	KVM_VTL_PROT_READ
 #define RW	(KVM_VTL_PROT_READ | KVM_VTL_PROT_WRITE)
 #define RWX	KVM_VTL_PROT_RWX
@@ -23,29 +20,6 @@ enum { ACC_READ, ACC_WRITE, ACC_EXEC };
 
 /* What VTL1 does with an intercept. */
 enum { SKIP = 1, GRANT };
-
-struct memory_intercept {
-	u32 vp_index;
-	u8 insn_len_cr8;
-	u8 access_type;
-	u16 execution_state;
-	u64 cs_base;
-	u32 cs_limit;
-	u16 cs_selector;
-	u16 cs_attributes;
-	u64 rip;
-	u64 rflags;
-	u32 cache_type;
-	u8 insn_byte_count;
-	u8 access_info;
-	u8 tpr_priority;
-	u8 reserved;
-	u64 gva;
-	u64 gpa;
-	u8 insn_bytes[16];
-} __packed;
-
-kvm_static_assert(sizeof(struct memory_intercept) == 80);
 
 static struct vtl_vp *the_vp;
 static u64 data_gva, data_gpa, code_gva, code_gpa, secret_gva, secret_gpa;

@@ -239,6 +239,35 @@ struct hv_message {
 
 #define HV_MESSAGE_FLAG_PENDING			BIT(0)
 
+/* The vector VTL1's tests give SINT0, where memory intercepts arrive. */
+#define VTL1_SINT0_VECTOR			0xf0
+
+/* HV_X64_MEMORY_INTERCEPT_MESSAGE (TLFS 11), the GpaIntercept payload. */
+#define HVMSG_GPA_INTERCEPT			0x80000001u
+
+struct memory_intercept {
+	u32 vp_index;
+	u8 insn_len_cr8;
+	u8 access_type;
+	u16 execution_state;
+	u64 cs_base;
+	u32 cs_limit;
+	u16 cs_selector;
+	u16 cs_attributes;
+	u64 rip;
+	u64 rflags;
+	u32 cache_type;
+	u8 insn_byte_count;
+	u8 access_info;
+	u8 tpr_priority;
+	u8 reserved;
+	u64 gva;
+	u64 gpa;
+	u8 insn_bytes[16];
+} __packed;
+
+kvm_static_assert(sizeof(struct memory_intercept) == 80);
+
 kvm_static_assert(sizeof(struct hv_initial_vp_context) == 224);
 kvm_static_assert(sizeof(struct hv_enable_vp_vtl) == 240);
 kvm_static_assert(sizeof(struct hv_enable_partition_vtl) == 16);

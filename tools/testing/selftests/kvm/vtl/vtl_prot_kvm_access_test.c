@@ -17,8 +17,6 @@
  */
 #include "vtl_lib.h"
 
-#define HVMSG_GPA_INTERCEPT			0x80000001u
-#define VTL1_SINT0_VECTOR			0xf0
 #define HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE	0x0002
 #define HVCALL_SEND_IPI				0x000b
 #define HVCALL_POST_MESSAGE			0x005c
@@ -30,29 +28,6 @@ enum { ACC_READ, ACC_WRITE, ACC_EXEC };
 
 #define DATA_VALUE	0xda7a5eedull
 #define FEP_LEN		5
-
-struct memory_intercept {
-	u32 vp_index;
-	u8 insn_len_cr8;
-	u8 access_type;
-	u16 execution_state;
-	u64 cs_base;
-	u32 cs_limit;
-	u16 cs_selector;
-	u16 cs_attributes;
-	u64 rip;
-	u64 rflags;
-	u32 cache_type;
-	u8 insn_byte_count;
-	u8 access_info;
-	u8 tpr_priority;
-	u8 reserved;
-	u64 gva;
-	u64 gpa;
-	u8 insn_bytes[16];
-} __packed;
-
-kvm_static_assert(sizeof(struct memory_intercept) == 80);
 
 static struct vtl_vp *the_vp;
 static u64 data_gva, pte_gpa, straddle_gva, code_b_gpa, tsc_gpa;

@@ -14,8 +14,6 @@
 
 #include "vtl_lib.h"
 
-#define VTL1_SINT0_VECTOR			0xf0
-
 #define R	KVM_VTL_PROT_READ
 #define RW	(KVM_VTL_PROT_READ | KVM_VTL_PROT_WRITE)
 #define RWX	KVM_VTL_PROT_RWX

@@ -36,56 +36,25 @@
 #include <sys/mman.h>
 
 #include "vtl_lib.h"
+#include "vtl_script.h"
 
-#define REGION_GPA		(4ull << 30)
 #define REGION_SLOT		10
-#define SCRIPT_GPA		(3ull << 30)
 #define SCRIPT_SLOT		9
 /* memslot mode: the region's slots get ids from here up. */
 #define FIRST_DYN_SLOT		16
-
-/* A memory-form input holds 510 GPNs after its 16-byte header (TLFS 2.3). */
-#define MAX_BATCH		510
-#define HDR_BYTES		16
 
 enum mode { M_KERNEL, M_PUNT, M_MEMSLOT, M_FLOOR, NR_MODES };
 static const char *const mode_name[NR_MODES] = { "kernel", "punt", "memslot", "floor" };
 
 enum { S_READY = 1, S_DONE };
 
-#define R	KVM_VTL_PROT_READ
-#define RW	(KVM_VTL_PROT_READ | KVM_VTL_PROT_WRITE)
-#define RX	(KVM_VTL_PROT_READ | KVM_VTL_PROT_KERNEL_EXEC | KVM_VTL_PROT_USER_EXEC)
-#define RWX	KVM_VTL_PROT_RWX
-
-/* One hypercall of a script: its input block's offset and its rep count. */
-struct call_desc {
-	u32 off;
-	u32 nr;
-};
-
 /* Shared with the guest. */
-static u64 script_gva, nr_calls, desc_off, expect_floor, stop_vtl1;
+static u64 stop_vtl1;
 static u64 region_gva, writer_first, nr_writer_pages, stop_writers;
 static u64 writes_done[2];
 
 /* -------------------------------------------------------------------- */
 /* Guest */
-
-static void vtl1_run_script(void)
-{
-	const struct call_desc *d = (void *)(script_gva + READ_ONCE(desc_off));
-	u64 i, n = READ_ONCE(nr_calls), rax, want;
-
-	for (i = 0; i < n; i++) {
-		rax = vtl_hypercall(HVCALL_MODIFY_VTL_PROTECTION_MASK |
-				    HV_HYPERCALL_REP_COUNT(d[i].nr),
-				    SCRIPT_GPA + d[i].off, 0);
-		want = expect_floor ? HV_STATUS_INVALID_PARTITION_ID :
-		       HV_HYPERCALL_REP_COUNT(d[i].nr);
-		GUEST_ASSERT_EQ(rax, want);
-	}
-}
 
 static u64 vtl1_handler(struct vtl_gprs *regs, struct vtl_vp *vp)
 {
@@ -99,7 +68,7 @@ static u64 vtl1_handler(struct vtl_gprs *regs, struct vtl_vp *vp)
 		GUEST_SYNC(S_READY);
 		if (READ_ONCE(stop_vtl1))
 			break;
-		vtl1_run_script();
+		vtl_script_run();
 		GUEST_SYNC(S_DONE);
 	}
 	return VTL_RETURN_FAST;
@@ -136,154 +105,6 @@ static void guest_main(struct vtl_vp *vp, u64 writer_id, u64 nr_writers)
 	vtl_call();		/* VTL1's first entry */
 	vtl_call();		/* VTL1 runs scripts until told to stop */
 	GUEST_DONE();
-}
-
-/* -------------------------------------------------------------------- */
-/* Scripts */
-
-struct script {
-	u8 *buf;		/* the script region, host view */
-	u64 size;
-	u64 used;		/* input blocks, then the descriptors */
-	struct call_desc *desc;
-	u64 nr_calls, max_calls;
-	u64 pages;		/* page changes */
-	u32 cur;		/* the open call */
-	bool floor;
-};
-
-static u64 rng_state;
-
-static u64 rnd(u64 n)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (rng_state * 0x2545f4914f6cdd1dull) % n;
-}
-
-/* Open a call with protection @prot: its input block does not cross a page. */
-static void call_open(struct script *s, u8 prot, u32 nr)
-{
-	struct hv_modify_vtl_protection_mask *in;
-	u64 len = HDR_BYTES + 8 * nr;
-
-	if (PAGE_SIZE - s->used % PAGE_SIZE < len)
-		s->used = (s->used + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-	TEST_ASSERT(s->used + len <= s->size && s->nr_calls < s->max_calls, "script too big");
-	in = (void *)(s->buf + s->used);
-	in->partition_id = s->floor ? 0 : HV_PARTITION_ID_SELF;
-	in->map_flags = prot;
-	in->input_vtl = HV_INPUT_VTL_CURRENT;
-	memset(in->reserved, 0, sizeof(in->reserved));
-	s->cur = s->nr_calls++;
-	s->desc[s->cur] = (struct call_desc){ .off = s->used, .nr = 0 };
-	s->used += HDR_BYTES;
-}
-
-static void call_add(struct script *s, u64 page)
-{
-	*(u64 *)(s->buf + s->used) = (REGION_GPA >> 12) + page;
-	s->used += 8;
-	s->desc[s->cur].nr++;
-	s->pages++;
-}
-
-static void script_init(struct script *s, u8 *buf, u64 size, bool floor)
-{
-	s->buf = buf;
-	s->size = size;
-	s->floor = floor;
-	s->used = 0;
-	s->nr_calls = 0;
-	s->pages = 0;
-	/* The descriptors fill the last quarter of the region. */
-	s->max_calls = size / 4 / sizeof(struct call_desc);
-	s->desc = (void *)(buf + size - s->max_calls * sizeof(struct call_desc));
-	s->size = size - s->max_calls * sizeof(struct call_desc);
-}
-
-/* A call of @n consecutive pages from @first, split at MAX_BATCH. */
-static void script_range(struct script *s, u8 prot, u64 first, u64 n, u64 budget)
-{
-	u64 i, k;
-
-	n = min(n, budget - s->pages);
-	for (i = 0; i < n; i += k) {
-		k = min(n - i, (u64)MAX_BATCH);
-		call_open(s, prot, k);
-		while (s->desc[s->cur].nr < k)
-			call_add(s, first + i + s->desc[s->cur].nr);
-	}
-}
-
-/*
- * The boot-like pattern (vsm.rst, "vtl_protection_perf").  The region's
- * first half holds images: code of 16-240 pages, data of 8-56 pages, and
- * 16 untouched pages, placed one after the other and wrapping around.
- * For each image: the code loses W and X (one call), the data loses W
- * (one call), 1-16 calls of 1-16 random odd pages of the second half (the
- * pool) lose W, the code gets X back (RX, one call), and 0-7 calls of 1-16
- * pool pages protected earlier get everything back.  Until @budget page
- * changes; the last call may be cut short.
- */
-static void script_boot(struct script *s, u64 region_pages, u64 budget)
-{
-	u64 half = region_pages / 2, pos = 0, nc, nd, k, j, n, p;
-	u64 *held = calloc(budget, sizeof(u64)), nr_held = 0;
-
-	TEST_ASSERT(held, "calloc");
-	rng_state = 0x5eed;
-	while (s->pages < budget) {
-		nc = 16 + rnd(225);
-		nd = 8 + rnd(49);
-		if (pos + nc + nd + 16 > half)
-			pos = 0;
-		script_range(s, R, pos, nc, budget);
-		script_range(s, R, pos + nc, nd, budget);
-		for (k = 1 + rnd(16); k && s->pages < budget; k--) {
-			n = min(1 + rnd(16), budget - s->pages);
-			call_open(s, R, n);
-			for (j = 0; j < n; j++) {
-				p = half + (rnd(half / 2) * 2 + 1);
-				call_add(s, p);
-				held[nr_held++] = p;
-			}
-		}
-		script_range(s, RX, pos, nc, budget);
-		for (k = rnd(8); k && nr_held && s->pages < budget; k--) {
-			n = min(min(1 + rnd(16), nr_held), budget - s->pages);
-			call_open(s, RWX, n);
-			for (j = 0; j < n; j++) {
-				/* Take a random held page out of the list. */
-				u64 idx = rnd(nr_held);
-
-				call_add(s, held[idx]);
-				held[idx] = held[--nr_held];
-			}
-		}
-		pos += nc + nd + 16;
-	}
-	free(held);
-}
-
-/*
- * Sweep: @n pages lose W and X, then get everything back, @batch GPNs per
- * call.  Contiguous: pages 0..n-1 in order.  Scattered: page i*97 mod the
- * region size, so no two GPNs of a call are adjacent.
- */
-static void script_sweep(struct script *s, u64 region_pages, u64 n, u32 batch,
-			 bool scattered)
-{
-	u8 prot[2] = { R, RWX };
-	u64 i, pass;
-
-	for (pass = 0; pass < 2; pass++)
-		for (i = 0; i < n; i++) {
-			if (i % batch == 0)
-				call_open(s, prot[pass], min((u64)batch, n - i));
-			call_add(s, scattered ? (i * 97) % region_pages : i);
-		}
 }
 
 /* -------------------------------------------------------------------- */
@@ -369,7 +190,7 @@ static void slot_set(struct slots *m, u64 first, u64 end, u8 state)
 		TEST_ASSERT(m->nr_free, "out of memslots");
 		id = m->free_ids[--m->nr_free];
 		vm_set_user_memory_region(m->vm, id, state == ST_RO ? KVM_MEM_READONLY : 0,
-					  REGION_GPA + first * PAGE_SIZE,
+					  VTL_SCRIPT_REGION_GPA + first * PAGE_SIZE,
 					  (end - first) * PAGE_SIZE,
 					  m->hva + first * PAGE_SIZE);
 		m->ioctls++;
@@ -479,8 +300,8 @@ struct bench {
 static u64 vmm_protect(struct bench *b, u64 control, u64 ingpa)
 {
 	struct hv_modify_vtl_protection_mask *in = addr_gpa2hva(b->vm, ingpa);
+	u64 region_gfn = VTL_SCRIPT_REGION_GPA >> 12, first, last;
 	u32 nr = (control >> 32) & 0xfff, i, j;
-	u64 first, last;
 	u8 prot;
 
 	b->exits++;
@@ -492,11 +313,10 @@ static u64 vmm_protect(struct bench *b, u64 control, u64 ingpa)
 		for (j = i + 1; j < nr && in->gpn[j] == first + (j - i); j++)
 			;
 		last = in->gpn[j - 1];
-		TEST_ASSERT(first >= REGION_GPA >> 12 &&
-			    last < (REGION_GPA >> 12) + b->region_pages, "GPN outside the region");
+		TEST_ASSERT(first >= region_gfn && last < region_gfn + b->region_pages,
+			    "GPN outside the region");
 		if (b->mode == M_MEMSLOT) {
-			slots_apply(&b->slots, first - (REGION_GPA >> 12),
-				    last - (REGION_GPA >> 12),
+			slots_apply(&b->slots, first - region_gfn, last - region_gfn,
 				    !(prot & R) ? ST_NONE : (prot & KVM_VTL_PROT_WRITE) ?
 				    ST_RW : ST_RO);
 		} else {
@@ -577,7 +397,7 @@ static struct bench *bench_create(enum mode mode, u64 region_mib, u64 script_mib
 	struct bench *b = calloc(1, sizeof(*b));
 	struct kvm_vtl_partition part;
 	u64 script_pages = script_mib << 8, pt_pages;
-	struct vtl_vp *vp;
+	u8 *script_buf;
 	int i;
 
 	TEST_ASSERT(b, "calloc");
@@ -590,25 +410,20 @@ static struct bench *bench_create(enum mode mode, u64 region_mib, u64 script_mib
 	b->region_hva = mmap(NULL, b->region_pages * PAGE_SIZE, PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	TEST_ASSERT(b->region_hva != MAP_FAILED, "mmap");
-	vm_set_user_memory_region(b->vm, REGION_SLOT, 0, REGION_GPA,
+	vm_set_user_memory_region(b->vm, REGION_SLOT, 0, VTL_SCRIPT_REGION_GPA,
 				  b->region_pages * PAGE_SIZE, b->region_hva);
-	vm_userspace_mem_region_add(b->vm, VM_MEM_SRC_ANONYMOUS, SCRIPT_GPA, SCRIPT_SLOT,
-				    script_pages, 0);
-	script_gva = vm_vaddr_unused_gap(b->vm, script_pages * PAGE_SIZE, KVM_UTIL_MIN_VADDR);
-	virt_map(b->vm, script_gva, SCRIPT_GPA, script_pages);
-	sync_global_to_guest(b->vm, script_gva);
+	script_buf = vtl_script_map(b->vm, SCRIPT_SLOT, script_pages);
 	if (nr_writers) {
 		region_gva = vm_vaddr_unused_gap(b->vm, b->region_pages * PAGE_SIZE,
 						 KVM_UTIL_MIN_VADDR);
-		virt_map(b->vm, region_gva, REGION_GPA, b->region_pages);
+		virt_map(b->vm, region_gva, VTL_SCRIPT_REGION_GPA, b->region_pages);
 		writer_first = b->region_pages / 2;
 		nr_writer_pages = b->region_pages / 4;
 		sync_global_to_guest(b->vm, region_gva);
 		sync_global_to_guest(b->vm, writer_first);
 		sync_global_to_guest(b->vm, nr_writer_pages);
 	}
-	vp = vtl_vp_setup(b->vcpus[0], vtl1_handler);
-	(void)vp;
+	vtl_vp_setup(b->vcpus[0], vtl1_handler);
 	for (i = 1; i <= nr_writers; i++)
 		vcpu_args_set(b->vcpus[i], 3, 0, i - 1, nr_writers);
 
@@ -619,8 +434,7 @@ static struct bench *bench_create(enum mode mode, u64 region_mib, u64 script_mib
 	}
 	if (mode == M_MEMSLOT)
 		slots_init(&b->slots, b->vm, b->region_hva, b->region_pages);
-	script_init(&b->script, addr_gpa2hva(b->vm, SCRIPT_GPA), script_pages * PAGE_SIZE,
-		    mode == M_FLOOR);
+	script_init(&b->script, script_buf, script_pages * PAGE_SIZE, mode == M_FLOOR);
 
 	/* VTL0 enables VTL1, VTL1 enables protection and waits for a script. */
 	TEST_ASSERT_EQ(run_to_sync(b), S_READY);
@@ -631,7 +445,8 @@ static struct bench *bench_create(enum mode mode, u64 region_mib, u64 script_mib
 static void bench_reset(struct bench *b)
 {
 	struct kvm_vtl_protection p = {
-		.gfn = REGION_GPA >> 12, .npages = b->region_pages, .vtl = 1, .prot = RWX,
+		.gfn = VTL_SCRIPT_REGION_GPA >> 12, .npages = b->region_pages,
+		.vtl = 1, .prot = RWX,
 	};
 
 	if (b->mode == M_MEMSLOT)
@@ -649,19 +464,6 @@ static void bench_destroy(struct bench *b)
 	kvm_vm_free(b->vm);
 	munmap(b->region_hva, b->region_pages * PAGE_SIZE);
 	free(b);
-}
-
-/* The script is in guest memory: tell VTL1 where its descriptors are. */
-static void script_publish(struct bench *b)
-{
-	struct script *s = &b->script;
-
-	nr_calls = s->nr_calls;
-	desc_off = (u8 *)s->desc - s->buf;
-	expect_floor = b->mode == M_FLOOR;
-	sync_global_to_guest(b->vm, nr_calls);
-	sync_global_to_guest(b->vm, desc_off);
-	sync_global_to_guest(b->vm, expect_floor);
 }
 
 struct sample {
@@ -731,7 +533,8 @@ static u64 protected_pages(struct bench *b)
 {
 	struct kvm_vtl_protection_range r[64];
 	struct kvm_vtl_protections g = {
-		.gfn = REGION_GPA >> 12, .end = (REGION_GPA >> 12) + b->region_pages,
+		.gfn = VTL_SCRIPT_REGION_GPA >> 12,
+		.end = (VTL_SCRIPT_REGION_GPA >> 12) + b->region_pages,
 		.vtl = 1, .ranges = (u64)r,
 	};
 	u64 n = 0, i;
@@ -917,7 +720,7 @@ static void bench_boot_and_sweep(const struct options *o, enum mode m)
 	if (listed(o->workloads, "boot")) {
 		script_init(&b->script, b->script.buf, 32ull << 20, m == M_FLOOR);
 		script_boot(&b->script, b->region_pages, boot_changes(o, m));
-		script_publish(b);
+		vtl_script_publish(b->vm, &b->script);
 		measure(b, o, "boot", "-", 0);
 	}
 	if (m == M_MEMSLOT && o->memslot_changes)
@@ -928,7 +731,7 @@ static void bench_boot_and_sweep(const struct options *o, enum mode m)
 		script_init(&b->script, b->script.buf, 32ull << 20, m == M_FLOOR);
 		script_sweep(&b->script, b->region_pages, sweep_pages,
 			     o->batches[i / 2], scattered);
-		script_publish(b);
+		vtl_script_publish(b->vm, &b->script);
 		snprintf(config, sizeof(config), "%s/%u",
 			 scattered ? "scattered" : "contiguous", o->batches[i / 2]);
 		measure(b, o, "sweep", config, 0);
@@ -941,7 +744,7 @@ static void bench_load(const struct options *o, enum mode m)
 	struct bench *b = bench_create(m, o->region_mib, 32, o->nr_writers);
 
 	script_boot(&b->script, b->region_pages, boot_changes(o, m));
-	script_publish(b);
+	vtl_script_publish(b->vm, &b->script);
 	measure(b, o, "load", "-", o->nr_writers);
 	bench_destroy(b);
 }
@@ -998,7 +801,7 @@ static void parse_options(int argc, char *argv[], struct options *o)
 	for (tok = strtok(copy, ","); tok && o->nr_batches < 8; tok = strtok(NULL, ","))
 		o->batches[o->nr_batches++] = atoi(tok);
 	for (i = 0; i < o->nr_batches; i++)
-		TEST_ASSERT(o->batches[i] >= 1 && o->batches[i] <= MAX_BATCH,
+		TEST_ASSERT(o->batches[i] >= 1 && o->batches[i] <= VTL_SCRIPT_MAX_BATCH,
 			    "batch sizes are 1..510");
 	free(copy);
 }

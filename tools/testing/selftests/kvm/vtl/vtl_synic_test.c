@@ -11,7 +11,6 @@
  */
 #include "vtl_lib.h"
 
-#define VTL1_SINT0_VECTOR	0xf0
 #define VTL0_SINT0_VECTOR	0xf1
 #define VTL1_SINT2_VECTOR	0xf2
 
