@@ -167,7 +167,7 @@ int main(void)
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_HYPERV_VSM));
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_HYPERV_SYNIC2));
 	printf("[host] a VM with KVM_CAP_HYPERV_VSM: VTL0 and VTL1, one vCPU\n");
-	vm = vtl_vm_create_extra(1, 64, guest_main, &vcpu);
+	vm = vtl_vm_create_extra(1, 2048, guest_main, &vcpu);
 	vcpu_enable_cap(vcpu, KVM_CAP_HYPERV_SYNIC2, 0);
 	vm_install_exception_handler(vm, VTL1_SINT0_VECTOR, vtl1_sint0_isr);
 	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, VTL_SCRIPT_REGION_GPA,

@@ -1207,8 +1207,9 @@ static inline u64 vtl_run(struct kvm_vcpu *vcpu, struct ucall *uc, struct vtl_ch
 /*
  * Create a VSM VM: KVM_CAP_HYPERV_VSM with 2 VTLs is enabled before any
  * vCPU exists, then @nr_vcpus vCPUs (ids 0..n-1) are added with the
- * Hyper-V CPUID leaves; @extra_pages more pages of memory for page tables
- * and test data.  Skips the test if KVM uses shadow paging.
+ * Hyper-V CPUID leaves.  @extra_pages is the memory the test adds in
+ * memslots of its own and maps: memslot 0 gets room for its page tables.
+ * Skips the test if KVM uses shadow paging.
  */
 static inline struct kvm_vm *vtl_vm_create_extra(u32 nr_vcpus, u64 extra_pages,
 						 void *guest_code, struct kvm_vcpu **vcpus)
