@@ -1385,6 +1385,29 @@ static int hv_vsm_protect_gpns(struct kvm_vcpu *vcpu, u8 owner, u8 prot,
 }
 
 /*
+ * The index of the first GPN in @gpn[@i..@nr) that is not guest RAM, or
+ * @nr.  A run of consecutive GPNs costs one memslot lookup per memslot it
+ * spans, not one per GPN.
+ */
+static int hv_vsm_first_invalid_gpn(struct kvm_vcpu *vcpu, const u64 *gpn,
+				    int i, int nr)
+{
+	struct kvm_memory_slot *slot = NULL;
+
+	for (; i < nr; i++) {
+		if (slot && gpn[i] >= slot->base_gfn &&
+		    gpn[i] < slot->base_gfn + slot->npages)
+			continue;
+		if (gpn[i] > kvm_mmu_max_gfn())
+			return i;
+		slot = kvm_vcpu_gfn_to_memslot(vcpu, gpn[i]);
+		if (!kvm_is_visible_memslot(slot))
+			return i;
+	}
+	return nr;
+}
+
+/*
  * HvCallModifyVtlProtectionMask (TLFS 5.1).  GPNs that are not guest RAM
  * fail the call with HV_STATUS_INVALID_PARAMETER; the elements before the
  * first such GPN are applied and counted as completed (TLFS 2.2).
@@ -1409,12 +1432,9 @@ static u64 hv_vsm_modify_vtl_protection_mask(struct kvm_vcpu *vcpu,
 	if (status)
 		goto out;
 
-	for (; i < hc->rep_cnt; i++)
-		if (in->gpn[i] > kvm_mmu_max_gfn() ||
-		    !kvm_vcpu_is_visible_gfn(vcpu, in->gpn[i])) {
-			status = HV_STATUS_INVALID_PARAMETER;
-			break;
-		}
+	i = hv_vsm_first_invalid_gpn(vcpu, in->gpn, i, hc->rep_cnt);
+	if (i < hc->rep_cnt)
+		status = HV_STATUS_INVALID_PARAMETER;
 	if (i > hc->rep_idx) {
 		done = hv_vsm_protect_gpns(vcpu, owner, in->map_flags,
 					   in->gpn + hc->rep_idx, i - hc->rep_idx);

@@ -194,17 +194,25 @@ static int store_run(struct kvm_vtl_prot_store *s, gfn_t first, gfn_t last,
 	return store(s, first, last, xa_mk_value(val));
 }
 
+/*
+ * A chunk object for the chunk at @first, filled from the runs that cover
+ * it in one walk of the tree; GFNs no run covers stay 0 (the defaults).
+ */
 static struct kvm_vtl_prot_chunk *
 chunk_from_runs(struct kvm_vtl_prot_store *s, gfn_t first)
 {
+	gfn_t last = first + KVM_VTL_PROT_CHUNK_PAGES - 1, gfn;
+	MA_STATE(mas, &s->mt, first, first);
 	struct kvm_vtl_prot_chunk *ch;
-	int i;
+	void *e;
 
 	ch = kzalloc(sizeof(*ch), GFP_KERNEL_ACCOUNT);
 	if (!ch)
 		return NULL;
-	for (i = 0; i < KVM_VTL_PROT_CHUNK_PAGES; i++)
-		ch->val[i] = stored_raw(s, first + i);
+	mas_for_each(&mas, e, last)
+		for (gfn = max_t(gfn_t, mas.index, first);
+		     gfn <= min_t(gfn_t, mas.last, last); gfn++)
+			ch->val[gfn - first] = xa_to_value(e);
 	return ch;
 }
 
