@@ -31,6 +31,8 @@
 #define KVM_SET_VTL_PARTITION	_IOW(KVMIO,  0xee, struct kvm_vtl_partition)
 #define KVM_SET_VTL_PROTECTION	_IOW(KVMIO,  0xef, struct kvm_vtl_protection)
 #define KVM_GET_VTL_PROTECTIONS	_IOWR(KVMIO, 0xf0, struct kvm_vtl_protections)
+#define KVM_SET_VTL_WRITE_MASK	_IOW(KVMIO,  0xf1, struct kvm_vtl_write_mask)
+#define KVM_GET_VTL_WRITE_MASKS	_IOW(KVMIO,  0xf2, struct kvm_vtl_write_masks)
 
 /* Memory protection bits: HV_MAP_GPA_* of the TLFS. */
 #define KVM_VTL_PROT_READ		(1 << 0)
@@ -176,6 +178,32 @@ struct kvm_vtl_protections {
 	__u64 ranges;		/* struct kvm_vtl_protection_range __user * */
 	__u32 flags;		/* must be zero */
 	__u32 pad2;		/* must be zero */
+	__u64 reserved[2];	/* must be zero */
+};
+
+/* Sub-page write masks: bit i of a mask covers bytes [128 * i, 128 * i + 127]. */
+#define KVM_VTL_SUBPAGE_SIZE		128
+
+/* Give GFNs [gfn, gfn + npages) of VTL @vtl's protection set one write mask. */
+struct kvm_vtl_write_mask {
+	__u64 gfn;
+	__u64 npages;
+	__u8 vtl;
+	__u8 pad[3];		/* must be zero */
+	__u32 mask;		/* 0: no mask */
+	__u32 flags;		/* must be zero */
+	__u32 pad2;		/* must be zero */
+	__u64 reserved[2];	/* must be zero */
+};
+
+/* Read the write masks of GFNs [gfn, gfn + npages), one __u32 per GFN. */
+struct kvm_vtl_write_masks {
+	__u64 gfn;
+	__u64 npages;
+	__u8 vtl;
+	__u8 pad[3];		/* must be zero */
+	__u32 flags;		/* must be zero */
+	__u64 masks;		/* __u32 __user *, npages of them */
 	__u64 reserved[2];	/* must be zero */
 };
 

@@ -124,15 +124,22 @@ int kvm_vtl_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 {
 	struct kvm_vtl_vm *vtl = to_kvm_vtl(vcpu->kvm);
 	u8 v = vcpu->arch.vtl, rights, access, need;
+	u32 packed;
 	int level;
 
 	if (!vtl || is_guest_mode(vcpu))
 		return RET_PF_CONTINUE;
 
-	rights = vtl_rights(vtl, fault->gfn, v);
+	packed = kvm_vtl_prot_packed(&vtl->prot, fault->gfn);
+	rights = collapse_exec(kvm_vtl_prot_effective(packed, v, vtl->nr_vtls));
 	access = pfec_access(fault->error_code, &need);
-	if ((rights & need) != need)
+	if ((rights & need) != need) {
+		/* The emulator does writes a sub-page write mask may allow. */
+		if (access == HV_VSM_ACCESS_WRITE && (rights & KVM_VTL_PROT_READ) &&
+		    kvm_vtl_has_write_mask(vtl, packed, v, fault->gfn))
+			return RET_PF_EMULATE;
 		return kvm_vtl_violation(vcpu, fault, access, need);
+	}
 
 	if (!(rights & KVM_VTL_PROT_WRITE))
 		fault->vtl_deny |= ACC_WRITE_MASK;
@@ -182,20 +189,31 @@ bool kvm_vtl_page_writable(struct kvm_vcpu *vcpu, u8 vtl, gpa_t gpa)
 /*
  * An access KVM makes for the active VTL through a GVA: the instruction
  * emulator's fetches, reads and writes, and KVM's walk of the guest page
- * tables (@pfec 0: a table is read).  A forbidden one fails as a #PF would,
+ * tables (@pfec 0: a table is read), of @bytes at @gpa within one page.  A
+ * write the VTL's sets forbid is still allowed if sub-page write masks
+ * grant every sub-page it touches (subpage.c).  A forbidden one fails as a #PF would,
  * with @ex marked as a VTL violation, so that it takes the path of a #PF
  * only as far as kvm_inject_emulated_page_fault().  Nothing is posted yet:
  * a walk for the host (KVM_TRANSLATE) or for an intercept message must not
  * reach the guest.
  */
-bool __kvm_vtl_access_denied(struct kvm_vcpu *vcpu, gpa_t gpa, u64 pfec,
+bool __kvm_vtl_access_denied(struct kvm_vcpu *vcpu, gpa_t gpa,
+			     unsigned int bytes, u64 pfec,
 			     struct x86_exception *ex)
 {
+	struct kvm_vtl_vm *vtl = to_kvm_vtl(vcpu->kvm);
 	u8 need;
 
 	pfec_access(pfec, &need);
 	if (is_guest_mode(vcpu) || kvm_vtl_gpa_allowed(vcpu, gpa, need))
 		return false;
+	if (need & KVM_VTL_PROT_WRITE &&
+	    kvm_vtl_subpage_write_allowed(vtl, kvm_vtl_prot_packed(&vtl->prot,
+								   gpa_to_gfn(gpa)),
+					  vcpu->arch.vtl, gpa, bytes)) {
+		++vcpu->stat.vtl_subpage_writes;
+		return false;
+	}
 
 	if (ex) {
 		memset(ex, 0, sizeof(*ex));

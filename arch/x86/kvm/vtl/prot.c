@@ -201,8 +201,8 @@ static int store_run(struct kvm_vtl_prot_store *s, gfn_t first, gfn_t last,
 static struct kvm_vtl_prot_chunk *
 chunk_from_runs(struct kvm_vtl_prot_store *s, gfn_t first)
 {
-	gfn_t last = first + KVM_VTL_PROT_CHUNK_PAGES - 1, gfn;
 	MA_STATE(mas, &s->mt, first, first);
+	gfn_t last = first + KVM_VTL_PROT_CHUNK_PAGES - 1, gfn;
 	struct kvm_vtl_prot_chunk *ch;
 	void *e;
 

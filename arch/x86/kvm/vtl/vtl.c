@@ -51,6 +51,7 @@ int kvm_vtl_enable_cap(struct kvm *kvm, u64 nr_vtls)
 		goto out;
 	mutex_init(&vtl->lock);
 	kvm_vtl_prot_init(&vtl->prot);
+	kvm_vtl_write_masks_init(vtl);
 	vtl->nr_vtls = nr_vtls;
 	vtl->enabled = BIT(0);
 	kvm->arch.vtl = vtl;
@@ -62,8 +63,10 @@ out:
 
 void kvm_vtl_destroy_vm(struct kvm *kvm)
 {
-	if (kvm->arch.vtl)
+	if (kvm->arch.vtl) {
 		kvm_vtl_prot_destroy(&kvm->arch.vtl->prot);
+		kvm_vtl_write_masks_destroy(kvm->arch.vtl);
+	}
 	kfree(kvm->arch.vtl);
 	kvm->arch.vtl = NULL;
 }
@@ -652,6 +655,8 @@ long kvm_vtl_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
 	union {
 		struct kvm_vtl_protection set;
 		struct kvm_vtl_protections get;
+		struct kvm_vtl_write_mask set_mask;
+		struct kvm_vtl_write_masks get_masks;
 	} u;
 	struct kvm_vtl_partition p;
 	int r;
@@ -684,6 +689,14 @@ long kvm_vtl_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
 		if (r)
 			return r;
 		return copy_to_user(argp, &u.get, sizeof(u.get)) ? -EFAULT : 0;
+	case KVM_SET_VTL_WRITE_MASK:
+		if (copy_from_user(&u.set_mask, argp, sizeof(u.set_mask)))
+			return -EFAULT;
+		return kvm_vtl_set_write_mask(kvm, &u.set_mask);
+	case KVM_GET_VTL_WRITE_MASKS:
+		if (copy_from_user(&u.get_masks, argp, sizeof(u.get_masks)))
+			return -EFAULT;
+		return kvm_vtl_get_write_masks(kvm, &u.get_masks);
 	}
 	return -ENOTTY;
 }

@@ -73,6 +73,8 @@ struct kvm_vtl_vm {
 	u64 partition_config[KVM_VTL_MAX_NR];
 	/* Every VTL's memory protection set. */
 	struct kvm_vtl_prot_store prot;
+	/* Sub-page write masks, by GFN and owner VTL (subpage.c). */
+	struct xarray write_masks;
 };
 
 static inline struct kvm_vtl_vm *to_kvm_vtl(struct kvm *kvm)
@@ -138,6 +140,16 @@ bool kvm_vtl_gpa_allowed(struct kvm_vcpu *vcpu, gpa_t gpa, u8 need);
 bool kvm_vtl_page_writable(struct kvm_vcpu *vcpu, u8 vtl, gpa_t gpa);
 long kvm_vtl_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp);
 
+/* subpage.c: sub-page write masks. */
+void kvm_vtl_write_masks_init(struct kvm_vtl_vm *vtl);
+void kvm_vtl_write_masks_destroy(struct kvm_vtl_vm *vtl);
+bool kvm_vtl_has_write_mask(struct kvm_vtl_vm *vtl, u32 packed, u8 vcpu_vtl,
+			    gfn_t gfn);
+bool kvm_vtl_subpage_write_allowed(struct kvm_vtl_vm *vtl, u32 packed,
+				   u8 vcpu_vtl, gpa_t gpa, unsigned int bytes);
+int kvm_vtl_set_write_mask(struct kvm *kvm, const struct kvm_vtl_write_mask *m);
+int kvm_vtl_get_write_masks(struct kvm *kvm, const struct kvm_vtl_write_masks *g);
+
 /*
  * KVM's own accesses on the guest's behalf, through a GVA (the instruction
  * emulator, KVM's walk of the guest page tables): see vtl/mmu.c.  Built
@@ -145,19 +157,22 @@ long kvm_vtl_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp);
  */
 struct x86_exception;
 #ifdef CONFIG_KVM_HYPERV
-bool __kvm_vtl_access_denied(struct kvm_vcpu *vcpu, gpa_t gpa, u64 pfec,
+bool __kvm_vtl_access_denied(struct kvm_vcpu *vcpu, gpa_t gpa,
+			     unsigned int bytes, u64 pfec,
 			     struct x86_exception *ex);
 void kvm_vtl_deliver_violation(struct kvm_vcpu *vcpu, struct x86_exception *ex);
 
 static inline bool kvm_vtl_access_denied(struct kvm_vcpu *vcpu, gpa_t gpa,
-					 u64 pfec, struct x86_exception *ex)
+					 unsigned int bytes, u64 pfec,
+					 struct x86_exception *ex)
 {
 	return unlikely(kvm_vtl_enabled(vcpu->kvm)) &&
-	       __kvm_vtl_access_denied(vcpu, gpa, pfec, ex);
+	       __kvm_vtl_access_denied(vcpu, gpa, bytes, pfec, ex);
 }
 #else
 static inline bool kvm_vtl_access_denied(struct kvm_vcpu *vcpu, gpa_t gpa,
-					 u64 pfec, struct x86_exception *ex)
+					 unsigned int bytes, u64 pfec,
+					 struct x86_exception *ex)
 {
 	return false;
 }

@@ -1204,6 +1204,29 @@ static inline u64 vtl_run(struct kvm_vcpu *vcpu, struct ucall *uc, struct vtl_ch
 	}
 }
 
+/* A vCPU's binary stat @name (the library reads only VM stats by name). */
+static inline u64 vtl_vcpu_get_stat(struct kvm_vcpu *vcpu, const char *name)
+{
+	struct kvm_stats_header header;
+	struct kvm_stats_desc *descs, *d;
+	int fd = vcpu_get_stats_fd(vcpu), i;
+	u64 data = 0;
+
+	read_stats_header(fd, &header);
+	descs = read_stats_descriptors(fd, &header);
+	for (i = 0; i < header.num_desc; i++) {
+		d = get_stats_descriptor(descs, i, &header);
+		if (!strcmp(d->name, name)) {
+			read_stat_data(fd, &header, d, &data, 1);
+			break;
+		}
+	}
+	TEST_ASSERT(i < header.num_desc, "no vCPU stat %s", name);
+	free(descs);
+	close(fd);
+	return data;
+}
+
 /*
  * Create a VSM VM: KVM_CAP_HYPERV_VSM with 2 VTLs is enabled before any
  * vCPU exists, then @nr_vcpus vCPUs (ids 0..n-1) are added with the

@@ -667,10 +667,11 @@ static void print_table(void)
 		f = find(r->workload, r->config, M_FLOOR);
 		snprintf(rk, sizeof(rk), "%.2f", k ? r->ns_page[0] / k->ns_page[0] : 0);
 		snprintf(rf, sizeof(rf), "%.2f", f ? r->ns_page[0] / f->ns_page[0] : 0);
-		printf("%-6s %-16s %-8s %9lu %7lu %12.0f %12.0f %12.0f %12.0f %9.0f %7.2f %9s %8s\n",
+		printf("%-6s %-16s %-8s %9lu %7lu %12.0f %12.0f %12.0f %12.0f %9.0f %7.2f",
 		       r->workload, r->config, mode_name[r->mode], r->pages, r->calls,
 		       r->ns_page[0], r->ns_page[1], r->ns_page[2], r->ns_call,
-		       r->changes_per_s, r->flushes_per_call, k ? rk : "-", f ? rf : "-");
+		       r->changes_per_s, r->flushes_per_call);
+		printf(" %9s %8s\n", k ? rk : "-", f ? rf : "-");
 	}
 }
 

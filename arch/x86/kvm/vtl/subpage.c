@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Sub-page (128-byte) write masks: a KVM extension to VTL protections (the
+ * TLFS has none, 6.6).  Where a VTL's protection set lacks W for a page, a
+ * 32-bit mask can give the lower VTLs write access to some of its 32
+ * sub-pages.  The mask is kept apart from the set, so changing the set
+ * keeps it: granting W makes it moot, removing W again brings it back.
+ *
+ * This is the vendor-neutral path.  A page whose set lacks W is never
+ * mapped writable, so every write to it faults; for a page with a mask,
+ * the fault is handed to the instruction emulator, whose write is checked
+ * here byte range by byte range (see __kvm_vtl_access_denied()): a write
+ * that touches only granted sub-pages is done, any other is a violation.
+ */
+#include <linux/kvm_host.h>
+
+#include "../mmu.h"
+#include "vtl.h"
+
+/* One xarray slot per (GFN, owner VTL), holding the mask as a value. */
+static unsigned long mask_index(gfn_t gfn, u8 owner)
+{
+	return (unsigned long)gfn * KVM_VTL_ABI_NR + owner;
+}
+
+void kvm_vtl_write_masks_init(struct kvm_vtl_vm *vtl)
+{
+	xa_init(&vtl->write_masks);
+}
+
+void kvm_vtl_write_masks_destroy(struct kvm_vtl_vm *vtl)
+{
+	xa_destroy(&vtl->write_masks);
+}
+
+static u32 write_mask(struct kvm_vtl_vm *vtl, gfn_t gfn, u8 owner)
+{
+	void *e = xa_load(&vtl->write_masks, mask_index(gfn, owner));
+
+	return xa_is_value(e) ? xa_to_value(e) : 0;
+}
+
+/* Does a VTL above @vcpu_vtl that denies W on @gfn have a mask for it? */
+bool kvm_vtl_has_write_mask(struct kvm_vtl_vm *vtl, u32 packed, u8 vcpu_vtl,
+			    gfn_t gfn)
+{
+	u8 owner;
+
+	for (owner = vcpu_vtl + 1; owner < vtl->nr_vtls; owner++)
+		if (!(kvm_vtl_prot_of(packed, owner) & KVM_VTL_PROT_WRITE) &&
+		    write_mask(vtl, gfn, owner))
+			return true;
+	return false;
+}
+
+/*
+ * May VTL @vcpu_vtl write [gpa, gpa + bytes), which lies in one page, given
+ * every VTL's set @packed?  Each VTL above it must give W, or R and a mask
+ * granting every sub-page the write touches.
+ */
+bool kvm_vtl_subpage_write_allowed(struct kvm_vtl_vm *vtl, u32 packed,
+				   u8 vcpu_vtl, gpa_t gpa, unsigned int bytes)
+{
+	unsigned int first = offset_in_page(gpa) / KVM_VTL_SUBPAGE_SIZE;
+	unsigned int last = (offset_in_page(gpa) + bytes - 1) / KVM_VTL_SUBPAGE_SIZE;
+	u32 touched = GENMASK(last, first);
+	u8 owner, set;
+
+	for (owner = vcpu_vtl + 1; owner < vtl->nr_vtls; owner++) {
+		set = kvm_vtl_prot_of(packed, owner);
+		if (set & KVM_VTL_PROT_WRITE)
+			continue;
+		if (!(set & KVM_VTL_PROT_READ) ||
+		    (write_mask(vtl, gpa_to_gfn(gpa), owner) & touched) != touched)
+			return false;
+	}
+	return true;
+}
+
+static bool write_mask_args_valid(struct kvm_vtl_vm *vtl, u64 gfn, u64 npages,
+				  u8 owner)
+{
+	return owner && owner < vtl->nr_vtls && npages && gfn + npages > gfn &&
+	       gfn + npages - 1 <= kvm_mmu_max_gfn();
+}
+
+/*
+ * KVM_SET_VTL_WRITE_MASK.  A mask that takes sub-pages away waits for the
+ * emulated writes that may have seen the old one (they run under
+ * kvm->srcu), so that none lands after the ioctl returns.
+ */
+int kvm_vtl_set_write_mask(struct kvm *kvm, const struct kvm_vtl_write_mask *m)
+{
+	struct kvm_vtl_vm *vtl = to_kvm_vtl(kvm);
+	bool narrowed = false;
+	u64 gfn;
+	void *old;
+	int r = 0;
+
+	if (memchr_inv(m->pad, 0, sizeof(m->pad)) || m->flags || m->pad2 ||
+	    memchr_inv(m->reserved, 0, sizeof(m->reserved)) ||
+	    !write_mask_args_valid(vtl, m->gfn, m->npages, m->vtl))
+		return -EINVAL;
+
+	for (gfn = m->gfn; gfn < m->gfn + m->npages; gfn++) {
+		old = m->mask ? xa_store(&vtl->write_masks, mask_index(gfn, m->vtl),
+					 xa_mk_value(m->mask), GFP_KERNEL_ACCOUNT) :
+				xa_erase(&vtl->write_masks, mask_index(gfn, m->vtl));
+		if (xa_is_err(old)) {
+			r = xa_err(old);
+			break;
+		}
+		if (xa_is_value(old) && (xa_to_value(old) & ~m->mask))
+			narrowed = true;
+		if (fatal_signal_pending(current)) {
+			r = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	if (narrowed)
+		synchronize_srcu(&kvm->srcu);
+	return r;
+}
+
+/* KVM_GET_VTL_WRITE_MASKS */
+int kvm_vtl_get_write_masks(struct kvm *kvm, const struct kvm_vtl_write_masks *g)
+{
+	u32 __user *out = u64_to_user_ptr(g->masks);
+	struct kvm_vtl_vm *vtl = to_kvm_vtl(kvm);
+	u64 i;
+	u32 mask;
+
+	if (memchr_inv(g->pad, 0, sizeof(g->pad)) || g->flags ||
+	    memchr_inv(g->reserved, 0, sizeof(g->reserved)) ||
+	    !write_mask_args_valid(vtl, g->gfn, g->npages, g->vtl))
+		return -EINVAL;
+
+	for (i = 0; i < g->npages; i++) {
+		mask = write_mask(vtl, g->gfn + i, g->vtl);
+		if (put_user(mask, &out[i]))
+			return -EFAULT;
+		cond_resched();
+	}
+	return 0;
+}
