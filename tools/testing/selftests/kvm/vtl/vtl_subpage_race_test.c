@@ -104,7 +104,7 @@ static void set_mask(struct kvm_vm *vm, u32 mask)
 
 int main(int argc, char *argv[])
 {
-	volatile u64 *page, *att;
+	u64 *page, *att;
 	u64 round, seen, start, bad = 0, last_bad = 0;
 	struct kvm_vcpu *vcpu;
 	pthread_t thread;
@@ -142,29 +142,29 @@ int main(int argc, char *argv[])
 
 	for (round = 0; round < nr_rounds; round++) {
 		/* Sub-page 0 granted: wait for one of VP 0's writes to land. */
-		seen = *page;
-		while (*page == seen)
+		seen = READ_ONCE(*page);
+		while (READ_ONCE(*page) == seen)
 			usleep(10);
 
 		set_mask(vm, 0x2);
-		seen = *page;
-		start = *att;
+		seen = READ_ONCE(*page);
+		start = READ_ONCE(*att);
 		/* Two writes started after the call: at least one is complete. */
-		while (*att < start + 2)
+		while (READ_ONCE(*att) < start + 2)
 			usleep(10);
-		if (*page != seen) {
+		if (READ_ONCE(*page) != seen) {
 			bad++;
 			last_bad = round;
 		}
 		set_mask(vm, 0x3);
 	}
-	*(volatile u64 *)addr_gva2hva(vm, (vm_vaddr_t)&writer_stop) = 1;
+	WRITE_ONCE(*(u64 *)addr_gva2hva(vm, (vm_vaddr_t)&writer_stop), 1);
 	pthread_join(thread, NULL);
 	sync_global_from_guest(vm, skipped);
 	sync_global_from_guest(vm, attempts);
 
 	ksft_test_result(round == nr_rounds, "%lu rounds\n", round);
-	ksft_test_result(!bad, "no write landed after the mask was narrowed (%lu did, last in round %lu)\n",
+	ksft_test_result(!bad, "no write landed after the narrowing (%lu did, last in round %lu)\n",
 			 bad, last_bad);
 	ksft_test_result(skipped >= nr_rounds, "VTL1 skipped %lu refused writes of %lu\n",
 			 skipped, attempts);
