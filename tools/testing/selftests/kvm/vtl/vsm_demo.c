@@ -34,14 +34,8 @@ static noinline void __attribute__((naked)) vtl0_write(u64 *p, u64 v)
 
 static void vtl1_sint0_isr(struct ex_regs *regs)
 {
-	struct hv_message *msg = (struct hv_message *)the_vp->simp[1].gva;
-
-	memcpy(&last_msg, msg, sizeof(last_msg));
-	WRITE_ONCE(msg->message_type, 0);
-	if (msg->message_flags & HV_MESSAGE_FLAG_PENDING)
-		wrmsr(HV_X64_MSR_EOM, 0);
+	vtl1_take_message(the_vp, &last_msg);
 	nr_msgs++;
-	x2apic_write_reg(APIC_EOI, 0);
 }
 
 /* An intercept: show it, and refuse the write by skipping the instruction. */
@@ -49,7 +43,6 @@ static void vtl1_refuse(struct vtl_vp *vp)
 {
 	struct memory_intercept *m = (void *)last_msg.payload;
 	u8 len = m->insn_len_cr8 & 0xf;
-	u64 rip;
 
 	GUEST_ASSERT_EQ(last_msg.message_type, HVMSG_GPA_INTERCEPT);
 	GUEST_ASSERT_EQ(m->access_type, 1);
@@ -59,8 +52,7 @@ static void vtl1_refuse(struct vtl_vp *vp)
 		     m->gpa, m->rip);
 	GUEST_PRINTF("[VTL1]        instruction %02x %02x %02x (%u bytes)\n",
 		     m->insn_bytes[0], m->insn_bytes[1], m->insn_bytes[2], len);
-	rip = vtl_get_reg(&vp->hc[1], HV_INPUT_VTL(0), HV_REG_RIP);
-	vtl_set_reg(&vp->hc[1], HV_INPUT_VTL(0), HV_REG_RIP, rip + len);
+	vtl1_skip_vtl0_insn(vp, len);
 	GUEST_PRINTF("[VTL1] refuses the write: VTL0's RIP += %u (HvCallSetVpRegisters)\n",
 		     len);
 	GUEST_SYNC(S_INTERCEPT);
@@ -80,11 +72,7 @@ static u64 vtl1_handler(struct vtl_gprs *regs, struct vtl_vp *vp)
 		return vtl1_return_normal(vp, regs);
 	}
 
-	wrmsr(HV_X64_MSR_SCONTROL, 1);
-	wrmsr(HV_X64_MSR_SIMP, vp->simp[1].gpa | 1);
-	wrmsr(HV_X64_MSR_SINT0, VTL1_SINT0_VECTOR);
-	vtl_set_reg(&vp->hc[1], HV_INPUT_VTL_CURRENT, HV_REG_VSM_PARTITION_CONFIG,
-		    HV_VSM_CONFIG_ENABLE_VTL_PROTECTION | HV_VSM_CONFIG_DEFAULT(RWX));
+	vtl1_enable_intercepts(vp);
 	GUEST_PRINTF("[VTL1] SynIC on (intercepts arrive on SINT0), VTL protection on\n");
 	GUEST_SYNC(S_VTL1_READY);
 

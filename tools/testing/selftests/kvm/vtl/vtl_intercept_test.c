@@ -68,21 +68,14 @@ static void vtl0_protect(u64 gpa, u8 prot)
 
 static void vtl1_sint0_isr(struct ex_regs *regs)
 {
-	struct hv_message *msg = (struct hv_message *)the_vp->simp[1].gva;
-
-	memcpy(&last_msg, msg, sizeof(last_msg));
-	WRITE_ONCE(msg->message_type, 0);
-	if (msg->message_flags & HV_MESSAGE_FLAG_PENDING)
-		wrmsr(HV_X64_MSR_EOM, 0);
+	vtl1_take_message(the_vp, &last_msg);
 	nr_msgs++;
-	x2apic_write_reg(APIC_EOI, 0);
 }
 
 static u64 vtl1_handler(struct vtl_gprs *regs, struct vtl_vp *vp)
 {
 	struct memory_intercept *m = (void *)last_msg.payload;
 	u32 reason = vtl1_enter(vp);
-	u64 rip;
 
 	last_reason = reason;
 	if (vp->vtl1_entries == 1)
@@ -95,11 +88,7 @@ static u64 vtl1_handler(struct vtl_gprs *regs, struct vtl_vp *vp)
 	if (reason == HV_VTL_ENTRY_VTL_CALL) {
 		/* Set-up, at VTL0's request. */
 		vtl1_set_up = true;
-		wrmsr(HV_X64_MSR_SCONTROL, 1);
-		wrmsr(HV_X64_MSR_SIMP, vp->simp[1].gpa | 1);
-		wrmsr(HV_X64_MSR_SINT0, VTL1_SINT0_VECTOR);
-		vtl_set_reg(&vp->hc[1], HV_INPUT_VTL_CURRENT, HV_REG_VSM_PARTITION_CONFIG,
-			    HV_VSM_CONFIG_ENABLE_VTL_PROTECTION | HV_VSM_CONFIG_DEFAULT(RWX));
+		vtl1_enable_intercepts(vp);
 		GUEST_ASSERT_EQ(HV_STATUS(vtl1_protect(vp, data_gpa, R)), 0);
 		GUEST_ASSERT_EQ(HV_STATUS(vtl1_protect(vp, code_gpa, RW)), 0);
 		GUEST_ASSERT_EQ(HV_STATUS(vtl1_protect(vp, secret_gpa, 0)), 0);
@@ -107,13 +96,10 @@ static u64 vtl1_handler(struct vtl_gprs *regs, struct vtl_vp *vp)
 	}
 
 	GUEST_ASSERT_EQ(reason, HV_VTL_ENTRY_INTERRUPT);
-	if (action == SKIP) {
-		rip = vtl_get_reg(&vp->hc[1], HV_INPUT_VTL(0), HV_REG_RIP);
-		vtl_set_reg(&vp->hc[1], HV_INPUT_VTL(0), HV_REG_RIP,
-			    rip + (m->insn_len_cr8 & 0xf));
-	} else {
+	if (action == SKIP)
+		vtl1_skip_vtl0_insn(vp, m->insn_len_cr8 & 0xf);
+	else
 		GUEST_ASSERT_EQ(HV_STATUS(vtl1_protect(vp, m->gpa & ~0xfffull, RWX)), 0);
-	}
 	/* Give VTL0 back its own RAX and RCX. */
 	return vtl1_return_normal(vp, regs);
 }
@@ -325,20 +311,6 @@ static void guest_main(struct vtl_vp *vp)
 	GUEST_DONE();
 }
 
-#define FEP_PARAM	"/sys/module/kvm/parameters/force_emulation_prefix"
-
-/* Read or write kvm.force_emulation_prefix; false if it cannot be. */
-static bool fep_param(const char *mode, int *val)
-{
-	FILE *f = fopen(FEP_PARAM, mode);
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = *mode == 'r' ? fscanf(f, "%d", val) == 1 : fprintf(f, "%d", *val) > 0;
-	return !fclose(f) && ok;
-}
-
 int main(void)
 {
 	struct kvm_vtl_partition part;
@@ -355,7 +327,7 @@ int main(void)
 	ksft_set_plan(NR_CHECKS);
 	vtl_checks_init(&checks, check_names, NR_CHECKS);
 
-	fep = fep_param("r", &old_fep) && fep_param("w", &one);
+	fep = vtl_fep_param("r", &old_fep) && vtl_fep_param("w", &one);
 	if (!fep)
 		ksft_print_msg("cannot set kvm.force_emulation_prefix: no emulator checks\n");
 	vm = vtl_vm_create(1, guest_main, &vcpu);
@@ -412,7 +384,7 @@ int main(void)
 			}
 	/* Later tests in the same boot must not see forced emulation. */
 	if (fep)
-		TEST_ASSERT(fep_param("w", &old_fep), "restoring " FEP_PARAM);
+		TEST_ASSERT(vtl_fep_param("w", &old_fep), "restoring " VTL_FEP_PARAM);
 	vtl_checks_finish(&checks);
 	kvm_vm_free(vm);
 	ksft_finished();

@@ -1073,6 +1073,59 @@ static inline u64 vtl1_return_normal(struct vtl_vp *vp, struct vtl_gprs *regs)
 }
 
 /*
+ * VTL1, for memory intercepts: its SynIC on, with its message page and
+ * SINT0 at VTL1_SINT0_VECTOR, and VTL protection enabled with RWX as the
+ * default protection.
+ */
+static inline void vtl1_enable_intercepts(struct vtl_vp *vp)
+{
+	wrmsr(HV_X64_MSR_SCONTROL, 1);
+	wrmsr(HV_X64_MSR_SIMP, vp->simp[1].gpa | 1);
+	wrmsr(HV_X64_MSR_SINT0, VTL1_SINT0_VECTOR);
+	vtl_set_reg(&vp->hc[1], HV_INPUT_VTL_CURRENT, HV_REG_VSM_PARTITION_CONFIG,
+		    HV_VSM_CONFIG_ENABLE_VTL_PROTECTION |
+		    HV_VSM_CONFIG_DEFAULT(KVM_VTL_PROT_RWX));
+}
+
+/*
+ * VTL1's SINT0 handler's part: copy the message in slot 0 to @out (if not
+ * NULL), free the slot, let the next message in and end the interrupt.
+ */
+static inline void vtl1_take_message(struct vtl_vp *vp, struct hv_message *out)
+{
+	struct hv_message *msg = (struct hv_message *)vp->simp[1].gva;
+
+	if (out)
+		memcpy(out, msg, sizeof(*out));
+	WRITE_ONCE(msg->message_type, 0);
+	if (msg->message_flags & HV_MESSAGE_FLAG_PENDING)
+		wrmsr(HV_X64_MSR_EOM, 0);
+	x2apic_write_reg(APIC_EOI, 0);
+}
+
+/* VTL1: step VTL0 over @len bytes, the instruction an intercept reported. */
+static inline void vtl1_skip_vtl0_insn(struct vtl_vp *vp, u8 len)
+{
+	u64 rip = vtl_get_reg(&vp->hc[1], HV_INPUT_VTL(0), HV_REG_RIP);
+
+	vtl_set_reg(&vp->hc[1], HV_INPUT_VTL(0), HV_REG_RIP, rip + len);
+}
+
+#define VTL_FEP_PARAM	"/sys/module/kvm/parameters/force_emulation_prefix"
+
+/* Read or write kvm.force_emulation_prefix; false if it cannot be. */
+static inline bool vtl_fep_param(const char *mode, int *val)
+{
+	FILE *f = fopen(VTL_FEP_PARAM, mode);
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = *mode == 'r' ? fscanf(f, "%d", val) == 1 : fprintf(f, "%d", *val) > 0;
+	return !fclose(f) && ok;
+}
+
+/*
  * Reporting.  Guest code reports a check with VTL_CHECK(id, actual,
  * expected); the host prints one TAP result per check id, so a wrong value
  * does not stop the test.  VTL_REQUIRE() also stops the guest on failure,

@@ -62,14 +62,8 @@ static void vtl0_protect(u64 gpa, u8 prot)
 
 static void vtl1_sint0_isr(struct ex_regs *regs)
 {
-	struct hv_message *msg = (struct hv_message *)the_vp->simp[1].gva;
-
-	memcpy(&last_msg, msg, sizeof(last_msg));
-	WRITE_ONCE(msg->message_type, 0);
-	if (msg->message_flags & HV_MESSAGE_FLAG_PENDING)
-		wrmsr(HV_X64_MSR_EOM, 0);
+	vtl1_take_message(the_vp, &last_msg);
 	nr_msgs++;
-	x2apic_write_reg(APIC_EOI, 0);
 }
 
 /* VTL1: set up on the first call, protect on request, grant on intercepts. */
@@ -83,11 +77,7 @@ static u64 vtl1_handler(struct vtl_gprs *regs, struct vtl_vp *vp)
 
 	if (reason == HV_VTL_ENTRY_VTL_CALL && !vtl1_set_up) {
 		vtl1_set_up = true;
-		wrmsr(HV_X64_MSR_SCONTROL, 1);
-		wrmsr(HV_X64_MSR_SIMP, vp->simp[1].gpa | 1);
-		wrmsr(HV_X64_MSR_SINT0, VTL1_SINT0_VECTOR);
-		vtl_set_reg(&vp->hc[1], HV_INPUT_VTL_CURRENT, HV_REG_VSM_PARTITION_CONFIG,
-			    HV_VSM_CONFIG_ENABLE_VTL_PROTECTION | HV_VSM_CONFIG_DEFAULT(RWX));
+		vtl1_enable_intercepts(vp);
 	} else if (reason == HV_VTL_ENTRY_VTL_CALL) {
 		GUEST_ASSERT_EQ(HV_STATUS(vtl1_protect(vp, cmd_gpa, cmd_prot)), 0);
 	} else {
@@ -224,19 +214,6 @@ static void guest_main(struct vtl_vp *vp)
 	GUEST_DONE();
 }
 
-#define FEP_PARAM	"/sys/module/kvm/parameters/force_emulation_prefix"
-
-static bool fep_param(const char *mode, int *val)
-{
-	FILE *f = fopen(FEP_PARAM, mode);
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = *mode == 'r' ? fscanf(f, "%d", val) == 1 : fprintf(f, "%d", *val) > 0;
-	return !fclose(f) && ok;
-}
-
 /*
  * FEP plus "mov (%rdi), %rax" end page A; its last byte and "ret" start
  * page B, so the emulator fetches from B after the CPU ran only on A.
@@ -268,7 +245,7 @@ int main(void)
 	ksft_set_plan(NR_CHECKS);
 	vtl_checks_init(&checks, check_names, NR_CHECKS);
 
-	fep = fep_param("r", &old_fep) && fep_param("w", &one);
+	fep = vtl_fep_param("r", &old_fep) && vtl_fep_param("w", &one);
 	if (!fep)
 		ksft_print_msg("cannot set kvm.force_emulation_prefix: no emulator checks\n");
 	vm = vtl_vm_create(1, guest_main, &vcpu);
@@ -298,7 +275,7 @@ int main(void)
 		}
 	/* Later tests in the same boot must not see forced emulation. */
 	if (fep)
-		TEST_ASSERT(fep_param("w", &old_fep), "restoring " FEP_PARAM);
+		TEST_ASSERT(vtl_fep_param("w", &old_fep), "restoring " VTL_FEP_PARAM);
 	vtl_checks_finish(&checks);
 	kvm_vm_free(vm);
 	ksft_finished();

@@ -36,12 +36,7 @@ static noinline void __attribute__((naked)) vtl0_write(u64 *p, u64 v)
 
 static void vtl1_sint0_isr(struct ex_regs *regs)
 {
-	struct hv_message *msg = (void *)vps[0]->simp[1].gva;
-
-	WRITE_ONCE(msg->message_type, 0);
-	if (msg->message_flags & HV_MESSAGE_FLAG_PENDING)
-		wrmsr(HV_X64_MSR_EOM, 0);
-	x2apic_write_reg(APIC_EOI, 0);
+	vtl1_take_message(vps[0], NULL);
 }
 
 /* VP 1's VTL1: the rounds. */
@@ -73,20 +68,14 @@ static void race(struct vtl_vp *vp)
 static u64 vtl1_handler(struct vtl_gprs *regs, struct vtl_vp *vp)
 {
 	u32 reason = vtl1_enter(vp);
-	u64 rip;
 
 	if (vp->vtl1_entries == 1) {
-		wrmsr(HV_X64_MSR_SCONTROL, 1);
-		wrmsr(HV_X64_MSR_SIMP, vp->simp[1].gpa | 1);
-		wrmsr(HV_X64_MSR_SINT0, VTL1_SINT0_VECTOR);
-		vtl_set_reg(&vp->hc[1], HV_INPUT_VTL_CURRENT, HV_REG_VSM_PARTITION_CONFIG,
-			    HV_VSM_CONFIG_ENABLE_VTL_PROTECTION | HV_VSM_CONFIG_DEFAULT(RWX));
+		vtl1_enable_intercepts(vp);
 		return VTL_RETURN_FAST;
 	}
 	if (reason == HV_VTL_ENTRY_INTERRUPT) {
 		/* VP 0's refused write: skip it. */
-		rip = vtl_get_reg(&vp->hc[1], HV_INPUT_VTL(0), HV_REG_RIP);
-		vtl_set_reg(&vp->hc[1], HV_INPUT_VTL(0), HV_REG_RIP, rip + 3);
+		vtl1_skip_vtl0_insn(vp, 3);
 		skipped++;
 		return vtl1_return_normal(vp, regs);
 	}

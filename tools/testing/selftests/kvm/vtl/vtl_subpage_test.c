@@ -36,14 +36,8 @@ static bool vtl1_set_up;
 
 static void vtl1_sint0_isr(struct ex_regs *regs)
 {
-	struct hv_message *msg = (struct hv_message *)the_vp->simp[1].gva;
-
-	memcpy(&last_msg, msg, sizeof(last_msg));
-	WRITE_ONCE(msg->message_type, 0);
-	if (msg->message_flags & HV_MESSAGE_FLAG_PENDING)
-		wrmsr(HV_X64_MSR_EOM, 0);
+	vtl1_take_message(the_vp, &last_msg);
 	nr_msgs++;
-	x2apic_write_reg(APIC_EOI, 0);
 }
 
 /* VTL1: set up on the first call; on an intercept, step VTL0 over the write. */
@@ -51,17 +45,12 @@ static u64 vtl1_handler(struct vtl_gprs *regs, struct vtl_vp *vp)
 {
 	struct memory_intercept *m = (void *)last_msg.payload;
 	u32 reason = vtl1_enter(vp);
-	u64 rip;
 
 	if (vp->vtl1_entries == 1)
 		return VTL_RETURN_FAST;
 	if (!vtl1_set_up) {
 		vtl1_set_up = true;
-		wrmsr(HV_X64_MSR_SCONTROL, 1);
-		wrmsr(HV_X64_MSR_SIMP, vp->simp[1].gpa | 1);
-		wrmsr(HV_X64_MSR_SINT0, VTL1_SINT0_VECTOR);
-		vtl_set_reg(&vp->hc[1], HV_INPUT_VTL_CURRENT, HV_REG_VSM_PARTITION_CONFIG,
-			    HV_VSM_CONFIG_ENABLE_VTL_PROTECTION | HV_VSM_CONFIG_DEFAULT(RWX));
+		vtl1_enable_intercepts(vp);
 		GUEST_ASSERT_EQ(HV_STATUS(vtl1_protect(vp, DATA_GPA, R)), 0);
 		return vtl1_return_normal(vp, regs);
 	}
@@ -69,8 +58,7 @@ static u64 vtl1_handler(struct vtl_gprs *regs, struct vtl_vp *vp)
 	GUEST_ASSERT_EQ(last_msg.message_type, HVMSG_GPA_INTERCEPT);
 	GUEST_ASSERT_EQ(m->access_type, 1);
 	GUEST_ASSERT_EQ(m->gpa >> 12, DATA_GPA >> 12);
-	rip = vtl_get_reg(&vp->hc[1], HV_INPUT_VTL(0), HV_REG_RIP);
-	vtl_set_reg(&vp->hc[1], HV_INPUT_VTL(0), HV_REG_RIP, rip + (m->insn_len_cr8 & 0xf));
+	vtl1_skip_vtl0_insn(vp, m->insn_len_cr8 & 0xf);
 	return vtl1_return_normal(vp, regs);
 }
 
