@@ -63,8 +63,8 @@ static u64 vtl1_handler(struct vtl_gprs *regs, struct vtl_vp *vp)
 	u32 reason = vtl1_enter(vp);
 
 	if (vp->vtl1_entries == 1) {
-		GUEST_PRINTF("[VTL1] first entry (reason %u, VTL call), on its own stack 0x%lx\n",
-			     reason, vp->vtl1_stack_top);
+		GUEST_PRINTF("[VTL1] first entry, on its own stack at 0x%lx\n",
+			     vp->vtl1_stack_top);
 		return VTL_RETURN_FAST;
 	}
 	if (reason == HV_VTL_ENTRY_INTERRUPT) {
