@@ -1461,6 +1461,36 @@ bool kvm_hv_vsm_hypercall_to_userspace(struct kvm_vcpu *vcpu,
 		KVM_VTL_PARTITION_USERSPACE_PROTECTION);
 }
 
+/*
+ * KVM's own VTL hypercalls (<linux/kvm_vtl.h>), which the VMM enables:
+ * KVM_VTL_HC_SET_WRITE_MASK lets the caller's VTL give lower VTLs write
+ * access to 128-byte sub-pages of pages its own set denies W (vsm.rst
+ * 4.11).  Fast form only: RDX is the GPA of the first page, R8 the page
+ * count (63:32) and the mask (31:0).  Status codes as in the TLFS.
+ */
+u64 kvm_hv_vsm_kvm_hypercall(struct kvm_vcpu *vcpu, struct kvm_hv_hcall *hc)
+{
+	u32 npages = hc->outgpa >> 32, mask = lower_32_bits(hc->outgpa), i;
+	gfn_t gfn = gpa_to_gfn(hc->ingpa);
+
+	if (hc->param != (KVM_VTL_HC_MARK | KVM_VTL_HC_SET_WRITE_MASK))
+		return (hc->param & ~(KVM_VTL_HC_MARK | 0xffff)) ?
+		       HV_STATUS_INVALID_HYPERCALL_INPUT :
+		       HV_STATUS_INVALID_HYPERCALL_CODE;
+	/* VTL0 owns no protection set. */
+	if (!vcpu->arch.vtl)
+		return HV_STATUS_ACCESS_DENIED;
+	if (!npages || npages > KVM_VTL_HC_MAX_PAGES || offset_in_page(hc->ingpa))
+		return HV_STATUS_INVALID_PARAMETER;
+	for (i = 0; i < npages; i++)
+		if (gfn + i > kvm_mmu_max_gfn() ||
+		    !kvm_vcpu_is_visible_gfn(vcpu, gfn + i))
+			return HV_STATUS_INVALID_PARAMETER;
+	if (kvm_vtl_guest_set_write_mask(vcpu, gfn, npages, mask))
+		return HV_STATUS_INSUFFICIENT_MEMORY;
+	return HV_STATUS_SUCCESS;
+}
+
 u64 kvm_hv_vsm_hypercall(struct kvm_vcpu *vcpu, struct kvm_hv_hcall *hc)
 {
 	switch (hc->code) {

@@ -25,6 +25,7 @@ bool kvm_hv_vsm_hypercall_code(struct kvm_vcpu *vcpu, u16 code);
 int kvm_hv_vsm_vtl_switch_hypercall(struct kvm_vcpu *vcpu,
 				    struct kvm_hv_hcall *hc);
 u64 kvm_hv_vsm_hypercall(struct kvm_vcpu *vcpu, struct kvm_hv_hcall *hc);
+u64 kvm_hv_vsm_kvm_hypercall(struct kvm_vcpu *vcpu, struct kvm_hv_hcall *hc);
 bool kvm_hv_vsm_hypercall_to_userspace(struct kvm_vcpu *vcpu,
 				       struct kvm_hv_hcall *hc);
 u64 kvm_hv_vsm_check_memory_input(struct kvm_vcpu *vcpu, struct kvm_hv_hcall *hc);

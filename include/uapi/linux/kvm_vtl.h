@@ -127,8 +127,23 @@ struct kvm_vtl_message {
 #define KVM_VTL_PARTITION_VIOLATION_EXITS	(1 << 0)
 /* HvCallModifyVtlProtectionMask exits with KVM_EXIT_HYPERV_HCALL. */
 #define KVM_VTL_PARTITION_USERSPACE_PROTECTION	(1 << 1)
+/* VTLs may set sub-page write masks themselves (KVM_VTL_HC_SET_WRITE_MASK). */
+#define KVM_VTL_PARTITION_GUEST_WRITE_MASKS	(1 << 2)
 #define KVM_VTL_PARTITION_FLAGS			(KVM_VTL_PARTITION_VIOLATION_EXITS | \
-						 KVM_VTL_PARTITION_USERSPACE_PROTECTION)
+						 KVM_VTL_PARTITION_USERSPACE_PROTECTION | \
+						 KVM_VTL_PARTITION_GUEST_WRITE_MASKS)
+
+/*
+ * KVM's own VTL hypercalls: a VMCALL/VMMCALL whose Hyper-V control word
+ * (RCX) has bit 63 set, which the TLFS reserves, so that no Hyper-V call
+ * can mean one; bits 15:0 hold KVM's call code and all other bits are 0.
+ */
+#define KVM_VTL_HC_MARK			(1ULL << 63)
+/* RDX: GPA of the first page; R8: page count (63:32), mask (31:0). */
+#define KVM_VTL_HC_SET_WRITE_MASK	0x0001
+#define KVM_VTL_HC_MAX_PAGES		512
+/* Advertised in KVM's own CPUID leaf, KVM_CPUID_FEATURES.EAX. */
+#define KVM_FEATURE_VTL_WRITE_MASKS	18
 
 /* The partition-wide VSM state. */
 struct kvm_vtl_partition {

@@ -85,41 +85,78 @@ static bool write_mask_args_valid(struct kvm_vtl_vm *vtl, u64 gfn, u64 npages,
 }
 
 /*
- * KVM_SET_VTL_WRITE_MASK.  A mask that takes sub-pages away waits for the
- * emulated writes that may have seen the old one (they run under
- * kvm->srcu), so that none lands after the ioctl returns.
+ * Give GFNs [gfn, gfn + npages) @owner's mask @mask; *@narrowed says
+ * whether some GFN lost sub-pages, for the caller to wait for the emulated
+ * writes that may have seen the old mask (they run under kvm->srcu).
+ */
+static int write_mask_apply(struct kvm_vtl_vm *vtl, u64 gfn, u64 npages,
+			    u8 owner, u32 mask, bool *narrowed)
+{
+	void *old;
+	u64 i;
+
+	for (i = 0; i < npages; i++) {
+		old = mask ? xa_store(&vtl->write_masks, mask_index(gfn + i, owner),
+				      xa_mk_value(mask), GFP_KERNEL_ACCOUNT) :
+			     xa_erase(&vtl->write_masks, mask_index(gfn + i, owner));
+		if (xa_is_err(old))
+			return xa_err(old);
+		if (xa_is_value(old) && (xa_to_value(old) & ~mask))
+			*narrowed = true;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * KVM_SET_VTL_WRITE_MASK.  A mask that takes sub-pages away returns only
+ * once no write allowed by the old mask can still land.
  */
 int kvm_vtl_set_write_mask(struct kvm *kvm, const struct kvm_vtl_write_mask *m)
 {
 	struct kvm_vtl_vm *vtl = to_kvm_vtl(kvm);
 	bool narrowed = false;
-	u64 gfn;
-	void *old;
-	int r = 0;
+	int r;
 
 	if (memchr_inv(m->pad, 0, sizeof(m->pad)) || m->flags || m->pad2 ||
 	    memchr_inv(m->reserved, 0, sizeof(m->reserved)) ||
 	    !write_mask_args_valid(vtl, m->gfn, m->npages, m->vtl))
 		return -EINVAL;
 
-	for (gfn = m->gfn; gfn < m->gfn + m->npages; gfn++) {
-		old = m->mask ? xa_store(&vtl->write_masks, mask_index(gfn, m->vtl),
-					 xa_mk_value(m->mask), GFP_KERNEL_ACCOUNT) :
-				xa_erase(&vtl->write_masks, mask_index(gfn, m->vtl));
-		if (xa_is_err(old)) {
-			r = xa_err(old);
-			break;
-		}
-		if (xa_is_value(old) && (xa_to_value(old) & ~m->mask))
-			narrowed = true;
-		if (fatal_signal_pending(current)) {
-			r = -EINTR;
-			break;
-		}
-		cond_resched();
-	}
+	r = write_mask_apply(vtl, m->gfn, m->npages, m->vtl, m->mask, &narrowed);
 	if (narrowed)
 		synchronize_srcu(&kvm->srcu);
+	return r;
+}
+
+/* Did the VMM let the guest set write masks (KVM_VTL_HC_SET_WRITE_MASK)? */
+bool kvm_vtl_guest_write_masks(struct kvm_vcpu *vcpu)
+{
+	struct kvm_vtl_vm *vtl = to_kvm_vtl(vcpu->kvm);
+
+	return vtl && (READ_ONCE(vtl->flags) & KVM_VTL_PARTITION_GUEST_WRITE_MASKS);
+}
+
+/*
+ * KVM_VTL_HC_SET_WRITE_MASK from the active VTL, for its own set: the
+ * same as the ioctl, from the vCPU, which leaves kvm->srcu to wait.
+ */
+int kvm_vtl_guest_set_write_mask(struct kvm_vcpu *vcpu, gfn_t gfn, u32 npages,
+				 u32 mask)
+	__must_hold(&vcpu->kvm->srcu)
+{
+	bool narrowed = false;
+	int r;
+
+	r = write_mask_apply(to_kvm_vtl(vcpu->kvm), gfn, npages, vcpu->arch.vtl,
+			     mask, &narrowed);
+	if (narrowed) {
+		kvm_vcpu_srcu_read_unlock(vcpu);
+		synchronize_srcu(&vcpu->kvm->srcu);
+		kvm_vcpu_srcu_read_lock(vcpu);
+	}
 	return r;
 }
 

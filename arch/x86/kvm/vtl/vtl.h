@@ -148,6 +148,9 @@ bool kvm_vtl_has_write_mask(struct kvm_vtl_vm *vtl, u32 packed, u8 vcpu_vtl,
 bool kvm_vtl_subpage_write_allowed(struct kvm_vtl_vm *vtl, u32 packed,
 				   u8 vcpu_vtl, gpa_t gpa, unsigned int bytes);
 int kvm_vtl_set_write_mask(struct kvm *kvm, const struct kvm_vtl_write_mask *m);
+bool kvm_vtl_guest_write_masks(struct kvm_vcpu *vcpu);
+int kvm_vtl_guest_set_write_mask(struct kvm_vcpu *vcpu, gfn_t gfn, u32 npages,
+				 u32 mask);
 int kvm_vtl_get_write_masks(struct kvm *kvm, const struct kvm_vtl_write_masks *g);
 
 /*

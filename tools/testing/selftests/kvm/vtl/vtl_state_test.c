@@ -147,7 +147,7 @@ static const char *const check_names[NR_CHECKS] = {
 	[C_VCPU_RETURN_VTL0] = "KVM_SET_VTL_VCPU return_vtl[0]=1: EINVAL, nothing changed",
 	[C_VCPU_RETURN_VTL2] = "KVM_SET_VTL_VCPU return_vtl[2]=1: EINVAL, nothing changed",
 	[C_PART_MBEC] = "KVM_SET_VTL_PARTITION mbec_vtls=2: EINVAL, nothing changed",
-	[C_PART_FLAGS] = "KVM_SET_VTL_PARTITION flags=4 (undefined): EINVAL, nothing changed",
+	[C_PART_FLAGS] = "KVM_SET_VTL_PARTITION flags=8 (undefined): EINVAL, nothing changed",
 	[C_PART_RESERVED] = "KVM_SET_VTL_PARTITION reserved[0]=1: EINVAL, nothing changed",
 	[C_PART_ENABLED_VTL2] = "KVM_SET_VTL_PARTITION enabled_vtls=0x7: EINVAL, nothing changed",
 	[C_PART_DISABLE_VTL1] = "KVM_SET_VTL_PARTITION clearing VTL1 used by a vCPU: EINVAL",
@@ -517,7 +517,7 @@ static void part_c_state(struct vtl_checks *c, struct kvm_vcpu *vcpu, struct vtl
 	vtl_check(c, C_PART_MBEC, unchanged(vcpu, &before, set_partition(vcpu->vm, &badp)),
 		  EINVAL);
 	badp = p;
-	badp.flags = 4;
+	badp.flags = 8;
 	vtl_check(c, C_PART_FLAGS, unchanged(vcpu, &before, set_partition(vcpu->vm, &badp)),
 		  EINVAL);
 	badp = p;

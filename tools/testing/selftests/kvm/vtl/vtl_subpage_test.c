@@ -8,8 +8,9 @@
  * other must enter VTL1 with a GPA intercept (write) and not land; VTL1
  * steps VTL0 over it.  Then: rep movsb across sub-pages, locked
  * read-modify-writes, the mask surviving protection changes, dirty
- * logging of the writes a mask allows, and the ioctls' bad input.  Prints
- * what a granted write and an intercepted one cost.
+ * logging of the writes a mask allows, the ioctls' bad input, and VTL1
+ * setting masks itself with KVM's hypercall once the VMM enables it.
+ * Prints what a granted write and an intercepted one cost.
  */
 #include "vtl_lib.h"
 
@@ -22,7 +23,13 @@
 #define RW	(KVM_VTL_PROT_READ | KVM_VTL_PROT_WRITE)
 #define RWX	KVM_VTL_PROT_RWX
 
-enum { S_SET_MASK = 1, S_SET_PROT, S_FILL, S_DIRTY_RESET, S_DIRTY_CHECK, S_BENCH };
+enum {
+	S_SET_MASK = 1, S_SET_PROT, S_FILL, S_DIRTY_RESET, S_DIRTY_CHECK, S_BENCH,
+	S_ENABLE_GUEST_MASKS, S_CHECK_GUEST_MASK,
+};
+
+/* What VTL0 asks VTL1 to do with KVM's write-mask hypercall. */
+enum { CMD_NONE, CMD_DISABLED, CMD_CALLS, CMD_NARROW };
 
 static struct vtl_vp *the_vp;
 static u64 data_gva;
@@ -33,6 +40,36 @@ static u8 movs_src[512];
 static struct hv_message last_msg;
 static u64 nr_msgs;
 static bool vtl1_set_up;
+static u64 vtl1_cmd, hc_status[8];
+
+/* KVM_VTL_HC_SET_WRITE_MASK, with the control word @control. */
+static u64 kvm_set_write_mask(u64 control, u64 gpa, u32 npages, u32 mask)
+{
+	return HV_STATUS(vtl_hypercall(control, gpa, (u64)npages << 32 | mask));
+}
+
+#define HC_SET_MASK	(KVM_VTL_HC_MARK | KVM_VTL_HC_SET_WRITE_MASK)
+
+/* VTL1: set masks through KVM's hypercall, as VTL0 asked. */
+static void vtl1_do_cmd(void)
+{
+	switch (vtl1_cmd) {
+	case CMD_DISABLED:
+		hc_status[0] = kvm_set_write_mask(HC_SET_MASK, DATA_GPA, 1, 0x1);
+		break;
+	case CMD_CALLS:
+		hc_status[1] = kvm_set_write_mask(HC_SET_MASK, DATA_GPA, 1, 0x1);
+		hc_status[2] = kvm_set_write_mask(HC_SET_MASK, DATA_GPA, 0, 0x1);
+		hc_status[3] = kvm_set_write_mask(HC_SET_MASK, DATA_GPA + 8, 1, 0x1);
+		hc_status[4] = kvm_set_write_mask(HC_SET_MASK, 1ull << 42, 1, 0x1);
+		hc_status[5] = kvm_set_write_mask(HC_SET_MASK | BIT(16), DATA_GPA, 1, 0x1);
+		hc_status[6] = kvm_set_write_mask(KVM_VTL_HC_MARK | 2, DATA_GPA, 1, 0x1);
+		break;
+	case CMD_NARROW:
+		hc_status[7] = kvm_set_write_mask(HC_SET_MASK, DATA_GPA, 1, 0);
+		break;
+	}
+}
 
 static void vtl1_sint0_isr(struct ex_regs *regs)
 {
@@ -52,6 +89,10 @@ static u64 vtl1_handler(struct vtl_gprs *regs, struct vtl_vp *vp)
 		vtl1_set_up = true;
 		vtl1_enable_intercepts(vp);
 		GUEST_ASSERT_EQ(HV_STATUS(vtl1_protect(vp, DATA_GPA, R)), 0);
+		return vtl1_return_normal(vp, regs);
+	}
+	if (reason == HV_VTL_ENTRY_VTL_CALL) {
+		vtl1_do_cmd();
 		return vtl1_return_normal(vp, regs);
 	}
 	GUEST_ASSERT_EQ(reason, HV_VTL_ENTRY_INTERRUPT);
@@ -144,6 +185,18 @@ enum {
 	C_DIRTY_DENIED,
 	C_STAT,
 	C_NO_MASK_INTERCEPT,
+	C_HC_DISABLED,
+	C_HC_VTL0_DENIED,
+	C_HC_SET,
+	C_HC_ZERO_PAGES,
+	C_HC_UNALIGNED,
+	C_HC_NOT_RAM,
+	C_HC_BAD_CONTROL,
+	C_HC_BAD_CODE,
+	C_HC_APPLIES,
+	C_HC_NARROWED,
+	H_HC_MASK_SEEN,
+	H_CPUID,
 	H_GET,
 	H_BAD_VTL0,
 	H_BAD_VTL2,
@@ -169,6 +222,18 @@ static const char *check_names[NR_CHECKS] = {
 	[C_DIRTY_DENIED] = "dirty log: a refused write leaves the page clean",
 	[C_STAT] = "vCPU stat vtl_subpage_writes counts the allowed writes",
 	[C_NO_MASK_INTERCEPT] = "mask removed (0): every write is an intercept again",
+	[C_HC_DISABLED] = "KVM's mask hypercall, not enabled by the VMM: INVALID_HYPERCALL_INPUT",
+	[C_HC_VTL0_DENIED] = "the hypercall from VTL0: ACCESS_DENIED",
+	[C_HC_SET] = "VTL1 sets mask 0x1 on the page: SUCCESS",
+	[C_HC_ZERO_PAGES] = "page count 0: INVALID_PARAMETER",
+	[C_HC_UNALIGNED] = "GPA not page-aligned: INVALID_PARAMETER",
+	[C_HC_NOT_RAM] = "GPA that is not RAM: INVALID_PARAMETER",
+	[C_HC_BAD_CONTROL] = "other control bits set: INVALID_HYPERCALL_INPUT",
+	[C_HC_BAD_CODE] = "unknown KVM call code: INVALID_HYPERCALL_CODE",
+	[C_HC_APPLIES] = "the guest-set mask applies: sub-page 0 lands, sub-page 1 is intercepted",
+	[C_HC_NARROWED] = "VTL1 removes it (mask 0): SUCCESS, and sub-page 0 is intercepted",
+	[H_HC_MASK_SEEN] = "KVM_GET_VTL_WRITE_MASKS shows the mask VTL1 set",
+	[H_CPUID] = "KVM_CPUID_FEATURES advertises KVM_FEATURE_VTL_WRITE_MASKS",
 	[H_GET] = "KVM_GET_VTL_WRITE_MASKS returns the masks set",
 	[H_BAD_VTL0] = "KVM_SET_VTL_WRITE_MASK vtl 0: EINVAL",
 	[H_BAD_VTL2] = "KVM_SET_VTL_WRITE_MASK vtl 2: EINVAL",
@@ -278,6 +343,34 @@ static void guest_main(struct vtl_vp *vp)
 	store(page, 1, 0x5a);
 	store(page + SP, 1, 0x5a);
 	VTL_CHECK(C_NO_MASK_INTERCEPT, nr_msgs - before, 2);
+
+	/* VTL1 sets masks itself, once the VMM lets it. */
+	vtl1_cmd = CMD_DISABLED;
+	vtl_call();
+	VTL_CHECK(C_HC_DISABLED, hc_status[0], HV_STATUS_INVALID_HYPERCALL_INPUT);
+	GUEST_SYNC(S_ENABLE_GUEST_MASKS);
+	VTL_CHECK(C_HC_VTL0_DENIED, kvm_set_write_mask(HC_SET_MASK, DATA_GPA, 1, 0x1),
+		  HV_STATUS_ACCESS_DENIED);
+	vtl1_cmd = CMD_CALLS;
+	vtl_call();
+	VTL_CHECK(C_HC_SET, hc_status[1], HV_STATUS_SUCCESS);
+	VTL_CHECK(C_HC_ZERO_PAGES, hc_status[2], HV_STATUS_INVALID_PARAMETER);
+	VTL_CHECK(C_HC_UNALIGNED, hc_status[3], HV_STATUS_INVALID_PARAMETER);
+	VTL_CHECK(C_HC_NOT_RAM, hc_status[4], HV_STATUS_INVALID_PARAMETER);
+	VTL_CHECK(C_HC_BAD_CONTROL, hc_status[5], HV_STATUS_INVALID_HYPERCALL_INPUT);
+	VTL_CHECK(C_HC_BAD_CODE, hc_status[6], HV_STATUS_INVALID_HYPERCALL_CODE);
+	GUEST_SYNC(S_CHECK_GUEST_MASK);
+	GUEST_SYNC(S_FILL);
+	before = nr_msgs;
+	store(page, 8, 0x5a5a5a5a5a5a5a5aull);
+	store(page + SP, 8, 0x5a5a5a5a5a5a5a5aull);
+	VTL_CHECK(C_HC_APPLIES, nr_msgs == before + 1 && page[0] == 0x5a && page[SP] == 0xee,
+		  true);
+	vtl1_cmd = CMD_NARROW;
+	vtl_call();
+	store(page + 8, 8, 0x5a5a5a5a5a5a5a5aull);
+	VTL_CHECK(C_HC_NARROWED, hc_status[7] == HV_STATUS_SUCCESS &&
+		  nr_msgs == before + 2 && page[8] == 0xee, true);
 	GUEST_DONE();
 }
 
@@ -358,6 +451,8 @@ int main(void)
 	struct kvm_vtl_write_mask m = { .gfn = DATA_GPA >> 12, .npages = 1, .vtl = 1 };
 	struct kvm_vtl_protection prot = { .gfn = DATA_GPA >> 12, .npages = 1, .vtl = 1 };
 	u64 bitmap[1], writes_before = 0, gfn = DATA_GPA >> 12;
+	const struct kvm_cpuid_entry2 *kvm_leaf;
+	struct kvm_vtl_partition part;
 	u64 cycles[2] = {};
 	struct vtl_checks checks;
 	struct kvm_vcpu *vcpu;
@@ -424,10 +519,20 @@ int main(void)
 		case S_BENCH:
 			cycles[uc.args[2]] = uc.args[3];
 			break;
+		case S_ENABLE_GUEST_MASKS:
+			vm_ioctl(vm, KVM_GET_VTL_PARTITION, &part);
+			part.flags |= KVM_VTL_PARTITION_GUEST_WRITE_MASKS;
+			vm_ioctl(vm, KVM_SET_VTL_PARTITION, &part);
+			break;
+		case S_CHECK_GUEST_MASK:
+			vtl_check(&checks, H_HC_MASK_SEEN, get_write_mask(vm, gfn), 0x1);
+			break;
 		default:
 			TEST_FAIL("unknown stage %lu", uc.args[1]);
 		}
 	}
+	kvm_leaf = get_cpuid_entry(kvm_get_supported_cpuid(), 0x40000001, 0);
+	vtl_check(&checks, H_CPUID, !!(kvm_leaf->eax & BIT(KVM_FEATURE_VTL_WRITE_MASKS)), 1);
 	ksft_print_msg("software path: %lu cycles per granted 8-byte write (emulated)\n",
 		       cycles[0]);
 	ksft_print_msg("intercept: %lu cycles per refused write (round trip through VTL1)\n",
