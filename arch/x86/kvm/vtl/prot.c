@@ -63,6 +63,12 @@ void kvm_vtl_prot_destroy(struct kvm_vtl_prot_store *s)
 	mas_for_each(&mas, e, ULONG_MAX)
 		if (is_chunk(e))
 			kfree(e);
+	/*
+	 * No reader is left: free the nodes now, as exit_mmap() does for the
+	 * VMA tree, not through the RCU-deferred walk (which crashed on a tree
+	 * of 4096 scattered chunks, see vtl_teardown_test).
+	 */
+	mt_clear_in_rcu(&s->mt);
 	__mt_destroy(&s->mt);
 	s->nr_chunks = 0;
 	mutex_unlock(&s->lock);

@@ -1257,6 +1257,30 @@ static inline u64 vtl_run(struct kvm_vcpu *vcpu, struct ucall *uc, struct vtl_ch
 	}
 }
 
+/*
+ * Bytes in use, per /proc/slabinfo, in the slab caches that hold KVM's
+ * protection store (maple_node: its tree; kmalloc-256: its chunks) and,
+ * with @masks, the xarray of sub-page write masks (radix_tree_node).  0 if
+ * the kernel has no slabinfo.
+ */
+static inline u64 vtl_store_slab_bytes(bool masks)
+{
+	unsigned long active, total, size;
+	char line[512], name[64];
+	FILE *f = fopen("/proc/slabinfo", "r");
+	u64 bytes = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %lu %lu %lu", name, &active, &total, &size) == 4 &&
+		    (!strcmp(name, "maple_node") || !strcmp(name, "kmalloc-256") ||
+		     (masks && !strcmp(name, "radix_tree_node"))))
+			bytes += (u64)active * size;
+	fclose(f);
+	return bytes;
+}
+
 /* A vCPU's binary stat @name (the library reads only VM stats by name). */
 static inline u64 vtl_vcpu_get_stat(struct kvm_vcpu *vcpu, const char *name)
 {

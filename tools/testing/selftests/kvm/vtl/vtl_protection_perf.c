@@ -540,25 +540,12 @@ static struct sample bench_run(struct bench *b, int nr_writers)
 
 /*
  * The protection store's memory: what the slab caches holding its tree
- * nodes (maple_node) and its chunks (kmalloc-256) gained, in bytes, from
- * /proc/slabinfo.  The machine runs nothing else; RCU-freed nodes get
- * some time to go first.
+ * nodes and its chunks hold (vtl_store_slab_bytes()).  The machine runs
+ * nothing else.
  */
 static u64 store_slab_bytes(void)
 {
-	char line[512], name[64];
-	unsigned long active, total, size;
-	FILE *f = fopen("/proc/slabinfo", "r");
-	u64 bytes = 0;
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %lu %lu %lu", name, &active, &total, &size) == 4 &&
-		    (!strcmp(name, "maple_node") || !strcmp(name, "kmalloc-256")))
-			bytes += (u64)active * size;
-	fclose(f);
-	return bytes;
+	return vtl_store_slab_bytes(false);
 }
 
 /* Pages of the region whose VTL1 set is not RWX. */
