@@ -7,7 +7,8 @@
  * than when the test began, give or take what per-CPU slab caching keeps;
  * while a VM is alive, they must show its allocations, so that the
  * measurement can see a leak.  -P leaves out the protections, -M the
- * masks.
+ * masks; -S sets the whole range back to RWX in one ioctl before each VM
+ * goes, one store spanning all 4096 chunks.
  *
  * Destroying the store's tree the RCU way (call_rcu(mt_free_walk)) crashed
  * here with a NULL dereference in mte_dead_walk(); the store now frees its
@@ -22,7 +23,7 @@
 /* Well above per-CPU slab caching, far below one VM's 1 MiB of chunks. */
 #define SLACK		(256 << 10)
 
-static bool no_prot, no_masks;
+static bool no_prot, no_masks, span;
 
 static void fill(struct kvm_vm *vm)
 {
@@ -38,6 +39,12 @@ static void fill(struct kvm_vm *vm)
 		m.gfn = 0x100000 + i * 3;
 		if (!no_masks)
 			vm_ioctl(vm, KVM_SET_VTL_WRITE_MASK, &m);
+	}
+	if (span) {
+		p.gfn = 0x100000;
+		p.npages = NR_PAGES * 97;
+		p.prot = KVM_VTL_PROT_RWX;
+		vm_ioctl(vm, KVM_SET_VTL_PROTECTION, &p);
 	}
 }
 
@@ -63,9 +70,10 @@ int main(int argc, char *argv[])
 	u64 start, live, end;
 	int i;
 
-	while ((i = getopt(argc, argv, "PM")) != -1) {
+	while ((i = getopt(argc, argv, "PMS")) != -1) {
 		no_prot |= i == 'P';
 		no_masks |= i == 'M';
+		span |= i == 'S';
 	}
 
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_HYPERV_VSM));
