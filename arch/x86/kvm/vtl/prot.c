@@ -65,8 +65,7 @@ void kvm_vtl_prot_destroy(struct kvm_vtl_prot_store *s)
 			kfree(e);
 	/*
 	 * No reader is left: free the nodes now, as exit_mmap() does for the
-	 * VMA tree, not through the RCU-deferred walk (which crashed on a tree
-	 * of 4096 scattered chunks, see vtl_teardown_test).
+	 * VMA tree, rather than through the RCU-deferred walk.
 	 */
 	mt_clear_in_rcu(&s->mt);
 	__mt_destroy(&s->mt);

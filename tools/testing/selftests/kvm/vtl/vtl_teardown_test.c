@@ -10,9 +10,9 @@
  * masks; -S sets the whole range back to RWX in one ioctl before each VM
  * goes, one store spanning all 4096 chunks.
  *
- * Destroying the store's tree the RCU way (call_rcu(mt_free_walk)) crashed
- * here with a NULL dereference in mte_dead_walk(); the store now frees its
- * tree directly (see kvm_vtl_prot_destroy()).
+ * Its first runs crashed the host in mt_free_walk(), the RCU-deferred free
+ * of a maple tree, which took a node's metadata for a child (fixed in
+ * lib/maple_tree.c by the series).
  */
 #include <unistd.h>
 
