@@ -47,11 +47,15 @@ static u8 collapse_exec(u8 prot)
 	return prot;
 }
 
+/* What VTL @vcpu_vtl may do, given every VTL's set @packed. */
+static u8 packed_rights(struct kvm_vtl_vm *vtl, u32 packed, u8 vcpu_vtl)
+{
+	return collapse_exec(kvm_vtl_prot_effective(packed, vcpu_vtl, vtl->nr_vtls));
+}
+
 static u8 vtl_rights(struct kvm_vtl_vm *vtl, gfn_t gfn, u8 vcpu_vtl)
 {
-	u32 packed = kvm_vtl_prot_packed(&vtl->prot, gfn);
-
-	return collapse_exec(kvm_vtl_prot_effective(packed, vcpu_vtl, vtl->nr_vtls));
+	return packed_rights(vtl, kvm_vtl_prot_packed(&vtl->prot, gfn), vcpu_vtl);
 }
 
 /* Can VTL @vcpu_vtl map [first, last] with one SPTE: is its set uniform? */
@@ -131,7 +135,7 @@ int kvm_vtl_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 		return RET_PF_CONTINUE;
 
 	packed = kvm_vtl_prot_packed(&vtl->prot, fault->gfn);
-	rights = collapse_exec(kvm_vtl_prot_effective(packed, v, vtl->nr_vtls));
+	rights = packed_rights(vtl, packed, v);
 	access = pfec_access(fault->error_code, &need);
 	if ((rights & need) != need) {
 		/* The emulator does writes a sub-page write mask may allow. */
@@ -191,26 +195,29 @@ bool kvm_vtl_page_writable(struct kvm_vcpu *vcpu, u8 vtl, gpa_t gpa)
  * emulator's fetches, reads and writes, and KVM's walk of the guest page
  * tables (@pfec 0: a table is read), of @bytes at @gpa within one page.  A
  * write the VTL's sets forbid is still allowed if sub-page write masks
- * grant every sub-page it touches (subpage.c).  A forbidden one fails as a #PF would,
- * with @ex marked as a VTL violation, so that it takes the path of a #PF
- * only as far as kvm_inject_emulated_page_fault().  Nothing is posted yet:
- * a walk for the host (KVM_TRANSLATE) or for an intercept message must not
- * reach the guest.
+ * grant every sub-page it touches (subpage.c).  A forbidden one fails as a
+ * #PF would, with @ex marked as a VTL violation, so that it takes the path
+ * of a #PF only as far as kvm_inject_emulated_page_fault().  Nothing is
+ * posted yet: a walk for the host (KVM_TRANSLATE) or for an intercept
+ * message must not reach the guest.
  */
 bool __kvm_vtl_access_denied(struct kvm_vcpu *vcpu, gpa_t gpa,
 			     unsigned int bytes, u64 pfec,
 			     struct x86_exception *ex)
 {
 	struct kvm_vtl_vm *vtl = to_kvm_vtl(vcpu->kvm);
+	u32 packed;
 	u8 need;
 
 	pfec_access(pfec, &need);
-	if (is_guest_mode(vcpu) || kvm_vtl_gpa_allowed(vcpu, gpa, need))
+	if (is_guest_mode(vcpu))
+		return false;
+	/* One look at the store serves the sets and the write masks. */
+	packed = kvm_vtl_prot_packed(&vtl->prot, gpa_to_gfn(gpa));
+	if ((packed_rights(vtl, packed, vcpu->arch.vtl) & need) == need)
 		return false;
 	if (need & KVM_VTL_PROT_WRITE &&
-	    kvm_vtl_subpage_write_allowed(vtl, kvm_vtl_prot_packed(&vtl->prot,
-								   gpa_to_gfn(gpa)),
-					  vcpu->arch.vtl, gpa, bytes)) {
+	    kvm_vtl_subpage_write_allowed(vtl, packed, vcpu->arch.vtl, gpa, bytes)) {
 		++vcpu->stat.vtl_subpage_writes;
 		return false;
 	}

@@ -14,7 +14,6 @@
  */
 #include <linux/kvm_host.h>
 
-#include "../mmu.h"
 #include "vtl.h"
 
 /* One xarray slot per (GFN, owner VTL), holding the mask as a value. */
@@ -80,8 +79,7 @@ bool kvm_vtl_subpage_write_allowed(struct kvm_vtl_vm *vtl, u32 packed,
 static bool write_mask_args_valid(struct kvm_vtl_vm *vtl, u64 gfn, u64 npages,
 				  u8 owner)
 {
-	return owner && owner < vtl->nr_vtls && npages && gfn + npages > gfn &&
-	       gfn + npages - 1 <= kvm_mmu_max_gfn();
+	return owner && owner < vtl->nr_vtls && kvm_vtl_gfn_range_valid(gfn, npages);
 }
 
 /*

@@ -590,7 +590,8 @@ static int kvm_vtl_set_partition(struct kvm *kvm,
 	return 0;
 }
 
-static bool kvm_vtl_gfn_range_valid(u64 gfn, u64 npages)
+/* Is [gfn, gfn + npages) a non-empty range of GFNs the MMU can map? */
+bool kvm_vtl_gfn_range_valid(u64 gfn, u64 npages)
 {
 	return npages && gfn + npages > gfn &&
 	       gfn + npages - 1 <= kvm_mmu_max_gfn();

@@ -118,6 +118,7 @@ int kvm_vtl_switch(struct kvm_vcpu *vcpu, u8 to);
 struct kvm_vtl_bank *kvm_vtl_sync_bank(struct kvm_vcpu *vcpu, u8 vtl);
 int kvm_vtl_flush_bank(struct kvm_vcpu *vcpu, u8 vtl);
 
+bool kvm_vtl_gfn_range_valid(u64 gfn, u64 npages);
 long kvm_vtl_vcpu_ioctl(struct kvm_vcpu *vcpu, unsigned int ioctl,
 			void __user *argp);
 void kvm_vtl_set_partition_config(struct kvm *kvm, u8 vtl, u64 config);
