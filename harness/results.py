@@ -9,8 +9,9 @@ selftest in LIST (exit status, kselftest TAP subtests, timeouts), and the
 kernel-log check: any WARN, BUG, Oops, lockdep or KASAN/KFENCE report is a
 failure unless a line of the allow-list explains it.  A listed test that
 skips, times out or never ran is a failure: the lists name only tests that
-must run on that machine.  Ends with "N passed, N failed, N skipped" and
-exits non-zero on any failure.
+must run on that machine.  A test that prints a "guest-visible digest" on
+more than one machine is cross-checked: the digests must be equal.  Ends
+with "N passed, N failed, N skipped" and exits non-zero on any failure.
 """
 import re
 import sys
@@ -19,8 +20,10 @@ KSFT_SKIP = 4
 # What each runner exists for: the vendor module it must bring up.
 MACHINE_FACTS = {
     'qemu': ['kvm_amd.npt=Y'],
-    'bochs': ['kvm_intel.ept=Y'],
+    'bochs': ['kvm_intel.ept=Y', 'kvm_intel.spp=Y'],
+    'bochs-sw': ['kvm_intel.ept=Y', 'kvm_intel.spp=N'],
 }
+DIGEST = re.compile(r'^# guest-visible digest: ([0-9a-f]+)$', re.M)
 TS = re.compile(r'^\[\s*\d+\.\d+\]\s?')
 # What the kernel prints when something is wrong.
 BAD = re.compile(r'------------\[ cut here \]------------|WARNING:|'
@@ -66,6 +69,7 @@ class Machine:
         self.log = open(logfile, errors='replace').read().replace('\r', '')
         self.allow = [r for m, r in allow if m in (name, '*')]
         self.rows = []          # (suite, test, verdict, detail)
+        self.digests = {}       # test label -> guest-visible digest
 
     def add(self, suite, test, verdict, detail=''):
         self.rows.append((suite, test, verdict, detail))
@@ -122,6 +126,9 @@ class Machine:
                 self.add(suite, name, 'fail', 'did not run (machine died?)')
                 continue
             out, rc, secs = runs[name]
+            digest = DIGEST.findall(out)
+            if digest:
+                self.digests[name] = digest[-1]
             bad_sub = re.findall(r'^not ok \d+ .*$', out, re.M)
             bad_sub = [s for s in bad_sub if '# SKIP' not in s]
             detail = '%.1fs' % secs
@@ -188,6 +195,36 @@ class Machine:
         return self.rows
 
 
+def cross_check(machines):
+    """Rows for the tests that printed a digest on several machines."""
+    rows = []
+    labels = sorted({t for m in machines for t in m.digests})
+    for label in labels:
+        seen = [(m.name, m.digests[label]) for m in machines
+                if label in m.digests]
+        if len(seen) < 2:
+            continue
+        same = len({d for _, d in seen}) == 1
+        rows.append(('cross-check', label, 'pass' if same else 'fail',
+                     ' '.join('%s=%s' % s for s in seen)))
+    return rows
+
+
+def report(name, rows, total):
+    suites = {}
+    for suite, test, verdict, detail in rows:
+        suites.setdefault(suite, []).append((test, verdict, detail))
+        total[verdict] += 1
+    for suite, tests in suites.items():
+        counts = {v: sum(1 for t in tests if t[1] == v)
+                  for v in ('pass', 'fail', 'skip')}
+        print('%s/%s: %d passed, %d failed, %d skipped' %
+              (name, suite, counts['pass'], counts['fail'], counts['skip']))
+        for test, verdict, detail in tests:
+            if verdict != 'pass' or VERBOSE or suite == 'cross-check':
+                print('  %-4s %s %s' % (verdict.upper(), test, detail))
+
+
 def main(argv):
     allow_file = None
     if len(argv) > 1 and argv[1] == '--allow':
@@ -195,21 +232,13 @@ def main(argv):
         argv = argv[2:]
     allow = load_allow(allow_file)
     total = {'pass': 0, 'fail': 0, 'skip': 0}
+    machines = []
     for spec in argv[1:]:
         name, listfile, logfile = spec.split(':', 2)
-        rows = Machine(name, listfile, logfile, allow).run()
-        suites = {}
-        for suite, test, verdict, detail in rows:
-            suites.setdefault(suite, []).append((test, verdict, detail))
-            total[verdict] += 1
-        for suite, tests in suites.items():
-            counts = {v: sum(1 for t in tests if t[1] == v)
-                      for v in ('pass', 'fail', 'skip')}
-            print('%s/%s: %d passed, %d failed, %d skipped' %
-                  (name, suite, counts['pass'], counts['fail'], counts['skip']))
-            for test, verdict, detail in tests:
-                if verdict != 'pass' or VERBOSE:
-                    print('  %-4s %s %s' % (verdict.upper(), test, detail))
+        machine = Machine(name, listfile, logfile, allow)
+        report(name, machine.run(), total)
+        machines.append(machine)
+    report('all', cross_check(machines), total)
     print('%d passed, %d failed, %d skipped' %
           (total['pass'], total['fail'], total['skip']))
     return 1 if total['fail'] or not (total['pass']) else 0

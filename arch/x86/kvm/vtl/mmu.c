@@ -128,6 +128,7 @@ int kvm_vtl_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 {
 	struct kvm_vtl_vm *vtl = to_kvm_vtl(vcpu->kvm);
 	u8 v = vcpu->arch.vtl, rights, access, need;
+	bool masked;
 	u32 packed;
 	int level;
 
@@ -137,24 +138,39 @@ int kvm_vtl_page_fault(struct kvm_vcpu *vcpu, struct kvm_page_fault *fault)
 	packed = kvm_vtl_prot_packed(&vtl->prot, fault->gfn);
 	rights = packed_rights(vtl, packed, v);
 	access = pfec_access(fault->error_code, &need);
+	masked = (rights & KVM_VTL_PROT_READ) && !(rights & KVM_VTL_PROT_WRITE) &&
+		 kvm_vtl_has_write_mask(vtl, packed, v, fault->gfn);
 	if ((rights & need) != need) {
-		/* The emulator does writes a sub-page write mask may allow. */
-		if (access == HV_VSM_ACCESS_WRITE && (rights & KVM_VTL_PROT_READ) &&
-		    kvm_vtl_has_write_mask(vtl, packed, v, fault->gfn))
+		if (access != HV_VSM_ACCESS_WRITE || !masked)
+			return kvm_vtl_violation(vcpu, fault, access, need);
+		/*
+		 * The emulator does the writes a sub-page write mask allows:
+		 * all of them on the software path, and on the hardware path
+		 * those the hardware refused (the SPTE is present) or never
+		 * saw.  A write to a page not mapped yet maps it, for the
+		 * hardware to check the write when it is retried.
+		 */
+		if (!vtl->subpage_hw || (fault->error_code & PFERR_PRESENT_MASK))
 			return RET_PF_EMULATE;
-		return kvm_vtl_violation(vcpu, fault, access, need);
 	}
 
 	if (!(rights & KVM_VTL_PROT_WRITE))
 		fault->vtl_deny |= ACC_WRITE_MASK;
 	if (!(rights & KVM_VTL_PROT_KERNEL_EXEC))
 		fault->vtl_deny |= ACC_EXEC_MASK;
+	fault->vtl_subpage = masked && vtl->subpage_hw;
 
-	/* Each VTL keeps huge mappings where its own set is uniform. */
+	/*
+	 * Each VTL keeps huge mappings where its own set is uniform; with the
+	 * hardware path, pages with write masks are mapped 4K, as it checks
+	 * sub-pages in 4K leaves only.
+	 */
 	for (level = fault->max_level; level > PG_LEVEL_4K; level--) {
 		gfn_t first = gfn_round_for_level(fault->gfn, level);
+		gfn_t last = first + KVM_PAGES_PER_HPAGE(level) - 1;
 
-		if (vtl_uniform(vtl, first, first + KVM_PAGES_PER_HPAGE(level) - 1, v))
+		if (vtl_uniform(vtl, first, last, v) &&
+		    !(vtl->subpage_hw && kvm_vtl_write_masks_in(vtl, first, last)))
 			break;
 	}
 	fault->max_level = level;
@@ -254,7 +270,7 @@ void kvm_vtl_deliver_violation(struct kvm_vcpu *vcpu, struct x86_exception *ex)
 }
 
 /* Faults on [first, last] retry until kvm_vtl_protect_finish(). */
-static void kvm_vtl_protect_start(struct kvm *kvm, gfn_t first, gfn_t last)
+void kvm_vtl_protect_start(struct kvm *kvm, gfn_t first, gfn_t last)
 {
 	write_lock(&kvm->mmu_lock);
 	kvm_mmu_invalidate_begin(kvm);
@@ -267,8 +283,8 @@ static void kvm_vtl_protect_start(struct kvm *kvm, gfn_t first, gfn_t last)
  * only, then flush TLBs once if anything was zapped, and end the
  * invalidation: all in one mmu_lock section.
  */
-static void kvm_vtl_protect_finish(struct kvm *kvm, u8 owner,
-				   const struct kvm_vtl_gfn_run *runs, int nr)
+void kvm_vtl_protect_finish(struct kvm *kvm, u8 owner,
+			    const struct kvm_vtl_gfn_run *runs, int nr)
 {
 	bool flush = false;
 	int i;

@@ -6,14 +6,21 @@
  * sub-pages.  The mask is kept apart from the set, so changing the set
  * keeps it: granting W makes it moot, removing W again brings it back.
  *
- * This is the vendor-neutral path.  A page whose set lacks W is never
+ * The software path works everywhere.  A page whose set lacks W is never
  * mapped writable, so every write to it faults; for a page with a mask,
  * the fault is handed to the instruction emulator, whose write is checked
  * here byte range by byte range (see __kvm_vtl_access_denied()): a write
  * that touches only granted sub-pages is done, any other is a violation.
+ *
+ * Where the vendor can check sub-page writes in hardware (Intel SPP,
+ * vmx/spp.c), KVM uses it from the VM's start, and the TDP MMU marks the
+ * 4K leaves of pages with masks for it: granted writes then complete
+ * without an exit.  A write the hardware refuses still takes the software
+ * path, which has the last word.
  */
 #include <linux/kvm_host.h>
 
+#include "../mmu/tdp_mmu.h"
 #include "vtl.h"
 
 /* One xarray slot per (GFN, owner VTL), holding the mask as a value. */
@@ -32,12 +39,48 @@ void kvm_vtl_write_masks_destroy(struct kvm_vtl_vm *vtl)
 	xa_destroy(&vtl->write_masks);
 }
 
+/* At VSM enabling, before any vCPU: the path is chosen once per VM. */
+void kvm_vtl_write_masks_enable_hw(struct kvm *kvm)
+{
+	struct kvm_vtl_vm *vtl = to_kvm_vtl(kvm);
+
+	vtl->subpage_hw = kvm_x86_call(vtl_subpage_enable)(kvm);
+	kvm->stat.vtl_subpage_hw = vtl->subpage_hw;
+}
+
 static u32 write_mask(struct kvm_vtl_vm *vtl, gfn_t gfn, u8 owner)
 {
 	void *e = xa_load(&vtl->write_masks, mask_index(gfn, owner));
 
 	return xa_is_value(e) ? xa_to_value(e) : 0;
 }
+
+/* Does any VTL have a mask for a GFN in [first, last]? */
+bool kvm_vtl_write_masks_in(struct kvm_vtl_vm *vtl, gfn_t first, gfn_t last)
+{
+	unsigned long index = mask_index(first, 0);
+
+	return xa_find(&vtl->write_masks, &index,
+		       mask_index(last, KVM_VTL_ABI_NR - 1), XA_PRESENT);
+}
+
+/*
+ * What the hardware may grant VTL @vcpu_vtl on @gfn: the sub-pages every
+ * VTL above grants.  A VTL without a mask grants none, even if its set
+ * gives W: the hardware then refuses more than it must, which the
+ * software path corrects, and never allows what it must not.
+ */
+u32 kvm_vtl_subpage_vector(struct kvm *kvm, u8 vcpu_vtl, gfn_t gfn)
+{
+	struct kvm_vtl_vm *vtl = to_kvm_vtl(kvm);
+	u32 vector = vcpu_vtl + 1 < vtl->nr_vtls ? U32_MAX : 0;
+	u8 owner;
+
+	for (owner = vcpu_vtl + 1; owner < vtl->nr_vtls; owner++)
+		vector &= write_mask(vtl, gfn, owner);
+	return vector;
+}
+EXPORT_SYMBOL_GPL(kvm_vtl_subpage_vector);
 
 /* Does a VTL above @vcpu_vtl that denies W on @gfn have a mask for it? */
 bool kvm_vtl_has_write_mask(struct kvm_vtl_vm *vtl, u32 packed, u8 vcpu_vtl,
@@ -109,6 +152,62 @@ static int write_mask_apply(struct kvm_vtl_vm *vtl, u64 gfn, u64 npages,
 }
 
 /*
+ * Change the masks, and on the hardware path what it checks: the vendor's
+ * tables, then the lower VTLs' SPTEs of the range (so that pages that
+ * gained or lost masks are rebuilt, split to 4K or not) and the TLBs,
+ * which may cache the old permissions.  Faults in the range retry until
+ * all that is done.
+ */
+static int write_mask_change(struct kvm *kvm, u64 gfn, u64 npages, u8 owner,
+			     u32 mask, bool *narrowed)
+{
+	struct kvm_vtl_vm *vtl = to_kvm_vtl(kvm);
+	struct kvm_vtl_gfn_run run = {
+		.first = gfn, .last = gfn + npages - 1, .removed = true,
+	};
+	int r;
+
+	if (!vtl->subpage_hw)
+		return write_mask_apply(vtl, gfn, npages, owner, mask, narrowed);
+
+	kvm_vtl_protect_start(kvm, run.first, run.last);
+	r = write_mask_apply(vtl, gfn, npages, owner, mask, narrowed);
+	kvm_x86_call(vtl_subpage_update)(kvm, gfn, npages);
+	kvm_vtl_protect_finish(kvm, owner, &run, 1);
+	return r;
+}
+
+/*
+ * The hardware path grants writes without a fault, which dirty logging
+ * would not see: while a memslot logs dirty pages, its pages with masks
+ * are not marked for the hardware (tdp_mmu.c).  Rebuild them when that
+ * changes.  Called once the memslot's new flags are visible to faults.
+ */
+void kvm_vtl_dirty_logging_changed(struct kvm *kvm,
+				   const struct kvm_memory_slot *slot)
+{
+	struct kvm_vtl_vm *vtl = to_kvm_vtl(kvm);
+	gfn_t last = slot->base_gfn + slot->npages - 1;
+	unsigned long index;
+	bool flush = false;
+	void *entry;
+
+	if (!vtl || !vtl->subpage_hw)
+		return;
+
+	write_lock(&kvm->mmu_lock);
+	xa_for_each_range(&vtl->write_masks, index, entry,
+			  mask_index(slot->base_gfn, 0),
+			  mask_index(last, KVM_VTL_ABI_NR - 1))
+		flush |= kvm_tdp_mmu_zap_vtl_leafs(kvm, index / KVM_VTL_ABI_NR,
+						   index / KVM_VTL_ABI_NR + 1,
+						   KVM_VTL_ABI_NR);
+	if (flush)
+		kvm_flush_remote_tlbs(kvm);
+	write_unlock(&kvm->mmu_lock);
+}
+
+/*
  * KVM_SET_VTL_WRITE_MASK.  A mask that takes sub-pages away returns only
  * once no write allowed by the old mask can still land.
  */
@@ -123,7 +222,7 @@ int kvm_vtl_set_write_mask(struct kvm *kvm, const struct kvm_vtl_write_mask *m)
 	    !write_mask_args_valid(vtl, m->gfn, m->npages, m->vtl))
 		return -EINVAL;
 
-	r = write_mask_apply(vtl, m->gfn, m->npages, m->vtl, m->mask, &narrowed);
+	r = write_mask_change(kvm, m->gfn, m->npages, m->vtl, m->mask, &narrowed);
 	if (narrowed)
 		synchronize_srcu(&kvm->srcu);
 	return r;
@@ -148,8 +247,8 @@ int kvm_vtl_guest_set_write_mask(struct kvm_vcpu *vcpu, gfn_t gfn, u32 npages,
 	bool narrowed = false;
 	int r;
 
-	r = write_mask_apply(to_kvm_vtl(vcpu->kvm), gfn, npages, vcpu->arch.vtl,
-			     mask, &narrowed);
+	r = write_mask_change(vcpu->kvm, gfn, npages, vcpu->arch.vtl, mask,
+			      &narrowed);
 	if (narrowed) {
 		kvm_vcpu_srcu_read_unlock(vcpu);
 		synchronize_srcu(&vcpu->kvm->srcu);

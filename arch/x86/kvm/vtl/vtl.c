@@ -55,6 +55,7 @@ int kvm_vtl_enable_cap(struct kvm *kvm, u64 nr_vtls)
 	vtl->nr_vtls = nr_vtls;
 	vtl->enabled = BIT(0);
 	kvm->arch.vtl = vtl;
+	kvm_vtl_write_masks_enable_hw(kvm);
 	r = 0;
 out:
 	mutex_unlock(&kvm->lock);

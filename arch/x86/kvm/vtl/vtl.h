@@ -75,6 +75,8 @@ struct kvm_vtl_vm {
 	struct kvm_vtl_prot_store prot;
 	/* Sub-page write masks, by GFN and owner VTL (subpage.c). */
 	struct xarray write_masks;
+	/* The vendor checks writes against the masks in hardware. */
+	bool subpage_hw;
 };
 
 static inline struct kvm_vtl_vm *to_kvm_vtl(struct kvm *kvm)
@@ -134,6 +136,9 @@ struct kvm_vtl_gfn_run {
 	bool removed;
 };
 
+void kvm_vtl_protect_start(struct kvm *kvm, gfn_t first, gfn_t last);
+void kvm_vtl_protect_finish(struct kvm *kvm, u8 owner,
+			    const struct kvm_vtl_gfn_run *runs, int nr);
 int kvm_vtl_protect_runs(struct kvm *kvm, u8 owner, u8 prot,
 			 struct kvm_vtl_gfn_run *runs, int nr);
 void kvm_vtl_protect_default(struct kvm *kvm, u8 owner, u8 prot);
@@ -144,8 +149,13 @@ long kvm_vtl_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp);
 /* subpage.c: sub-page write masks. */
 void kvm_vtl_write_masks_init(struct kvm_vtl_vm *vtl);
 void kvm_vtl_write_masks_destroy(struct kvm_vtl_vm *vtl);
+void kvm_vtl_write_masks_enable_hw(struct kvm *kvm);
 bool kvm_vtl_has_write_mask(struct kvm_vtl_vm *vtl, u32 packed, u8 vcpu_vtl,
 			    gfn_t gfn);
+bool kvm_vtl_write_masks_in(struct kvm_vtl_vm *vtl, gfn_t first, gfn_t last);
+u32 kvm_vtl_subpage_vector(struct kvm *kvm, u8 vtl, gfn_t gfn);
+void kvm_vtl_dirty_logging_changed(struct kvm *kvm,
+				   const struct kvm_memory_slot *slot);
 bool kvm_vtl_subpage_write_allowed(struct kvm_vtl_vm *vtl, u32 packed,
 				   u8 vcpu_vtl, gpa_t gpa, unsigned int bytes);
 int kvm_vtl_set_write_mask(struct kvm *kvm, const struct kvm_vtl_write_mask *m);

@@ -1152,12 +1152,32 @@ struct vtl_checks {
 	const char *const *names;
 	int nr;
 	bool seen[VTL_MAX_CHECKS];
+	/* FNV-1a over what the guest saw: its checks and vtl_checks_fold(). */
+	u64 digest;
 };
+
+static inline void vtl_checks_fold(struct vtl_checks *c, u64 v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++, v >>= 8)
+		c->digest = (c->digest ^ (v & 0xff)) * 0x100000001b3ull;
+}
+
+/*
+ * For a cross-check of runs on different machines or paths: equal
+ * digests mean the guest saw the same results.
+ */
+static inline void vtl_checks_print_digest(struct vtl_checks *c)
+{
+	ksft_print_msg("guest-visible digest: %016lx\n", c->digest);
+}
 
 static inline void vtl_checks_init(struct vtl_checks *c, const char *const *names, int nr)
 {
 	TEST_ASSERT(nr <= VTL_MAX_CHECKS, "too many checks");
 	memset(c, 0, sizeof(*c));
+	c->digest = 0xcbf29ce484222325ull;
 	c->names = names;
 	c->nr = nr;
 }
@@ -1240,6 +1260,8 @@ static inline u64 vtl_run(struct kvm_vcpu *vcpu, struct ucall *uc, struct vtl_ch
 			if (uc->args[1] != VTL_SYNC_CHECK)
 				return UCALL_SYNC;
 			TEST_ASSERT(c, "guest check without a check table");
+			vtl_checks_fold(c, uc->args[2]);
+			vtl_checks_fold(c, uc->args[3]);
 			vtl_check_result(c, uc->args[2], uc->args[3], uc->args[4], uc->args[5]);
 			break;
 		case UCALL_PRINTF:

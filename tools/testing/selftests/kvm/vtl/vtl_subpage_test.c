@@ -10,7 +10,13 @@
  * read-modify-writes, the mask surviving protection changes, dirty
  * logging of the writes a mask allows, the ioctls' bad input, and VTL1
  * setting masks itself with KVM's hypercall once the VMM enables it.
- * Prints what a granted write and an intercepted one cost.
+ *
+ * KVM checks the masks in hardware where it can (Intel SPP, kvm_intel.spp),
+ * else in software; the VM stat vtl_subpage_hw says which.  The test checks
+ * that the expected path is in use and that granted stores are emulated on
+ * the software path only, and prints a digest of everything the guest saw:
+ * runs on either path must print the same one.  Prints what a granted write
+ * and an intercepted one cost on the path in use.
  */
 #include "vtl_lib.h"
 
@@ -25,8 +31,11 @@
 
 enum {
 	S_SET_MASK = 1, S_SET_PROT, S_FILL, S_DIRTY_RESET, S_DIRTY_CHECK, S_BENCH,
-	S_ENABLE_GUEST_MASKS, S_CHECK_GUEST_MASK,
+	S_ENABLE_GUEST_MASKS, S_CHECK_GUEST_MASK, S_BENCH_START, S_OBSERVED,
+	S_EXIT,
 };
+
+#define NR_GRANTED_BENCH	200
 
 /* What VTL0 asks VTL1 to do with KVM's write-mask hypercall. */
 enum { CMD_NONE, CMD_DISABLED, CMD_CALLS, CMD_NARROW };
@@ -40,6 +49,8 @@ static u8 movs_src[512];
 static struct hv_message last_msg;
 static u64 nr_msgs;
 static bool vtl1_set_up;
+/* FNV-1a over every store's outcome: the bytes and whether VTL1 heard. */
+static u64 observed = 0xcbf29ce484222325ull;
 static u64 vtl1_cmd, hc_status[8];
 
 /* KVM_VTL_HC_SET_WRITE_MASK, with the control word @control. */
@@ -143,8 +154,13 @@ static bool store_ok(u32 mask, u64 off, int size, u64 msgs_before)
 	bool ok = true;
 	int i;
 
-	for (i = 0; i < size; i++)
-		ok &= READ_ONCE(page[off + i]) == (granted(mask, off, size) ? 0x5a : 0xee);
+	for (i = 0; i < size; i++) {
+		u8 b = READ_ONCE(page[off + i]);
+
+		observed = (observed ^ b) * 0x100000001b3ull;
+		ok &= b == (granted(mask, off, size) ? 0x5a : 0xee);
+	}
+	observed = (observed ^ (nr_msgs - msgs_before)) * 0x100000001b3ull;
 	return ok && (nr_msgs == msgs_before) == granted(mask, off, size);
 }
 
@@ -173,7 +189,8 @@ static u64 try_pattern(u32 mask)
 
 enum {
 	C_PATTERN,
-	C_REP_MOVSB = C_PATTERN + NR_PATTERNS,
+	C_REP_MOVSB_GRANTED = C_PATTERN + NR_PATTERNS,
+	C_REP_MOVSB,
 	C_REP_MOVSB_INTERCEPT,
 	C_CMPXCHG_GRANTED,
 	C_CMPXCHG_DENIED,
@@ -196,6 +213,9 @@ enum {
 	C_HC_APPLIES,
 	C_HC_NARROWED,
 	H_HC_MASK_SEEN,
+	H_PATH,
+	H_PATH_GRANTS,
+	H_PATH_MISSES,
 	H_CPUID,
 	H_GET,
 	H_BAD_VTL0,
@@ -210,7 +230,8 @@ enum {
 };
 
 static const char *check_names[NR_CHECKS] = {
-	[C_REP_MOVSB] = "rep movsb across sub-pages: the granted bytes landed, the rest not",
+	[C_REP_MOVSB_GRANTED] = "rep movsb across granted sub-pages: landed, no intercept",
+	[C_REP_MOVSB] = "rep movsb into a denied sub-page: the granted bytes landed, the rest not",
 	[C_REP_MOVSB_INTERCEPT] = "rep movsb: one intercept, at the first denied sub-page",
 	[C_CMPXCHG_GRANTED] = "lock cmpxchg in a granted sub-page: done",
 	[C_CMPXCHG_DENIED] = "lock cmpxchg in a denied sub-page: intercept, memory unchanged",
@@ -233,6 +254,9 @@ static const char *check_names[NR_CHECKS] = {
 	[C_HC_APPLIES] = "the guest-set mask applies: sub-page 0 lands, sub-page 1 is intercepted",
 	[C_HC_NARROWED] = "VTL1 removes it (mask 0): SUCCESS, and sub-page 0 is intercepted",
 	[H_HC_MASK_SEEN] = "KVM_GET_VTL_WRITE_MASKS shows the mask VTL1 set",
+	[H_PATH] = "VM stat vtl_subpage_hw: hardware path iff kvm_intel.spp=Y",
+	[H_PATH_GRANTS] = "granted stores: each emulated on the software path, none on the hardware path",
+	[H_PATH_MISSES] = "vCPU stat vtl_subpage_hw_misses: SPPT built on misses on the hardware path only",
 	[H_CPUID] = "KVM_CPUID_FEATURES advertises KVM_FEATURE_VTL_WRITE_MASKS",
 	[H_GET] = "KVM_GET_VTL_WRITE_MASKS returns the masks set",
 	[H_BAD_VTL0] = "KVM_SET_VTL_WRITE_MASK vtl 0: EINVAL",
@@ -250,6 +274,18 @@ static char pattern_names[NR_PATTERNS][80];
 static void set_mask(u32 mask)
 {
 	GUEST_SYNC_ARGS(S_SET_MASK, mask, 0, 0, 0);
+}
+
+/*
+ * An exit to the host between a write SPP granted and a write to another
+ * sub-page of the page.  Bochs checks SPP on a miss of its own TLB only,
+ * and once a write was granted keeps the page writable there until the
+ * TLB is flushed, which such an exit does; the architecture checks every
+ * write.  Harmless on the other paths.
+ */
+static void exit_to_host(void)
+{
+	GUEST_SYNC(S_EXIT);
 }
 
 static void guest_main(struct vtl_vp *vp)
@@ -274,8 +310,11 @@ static void guest_main(struct vtl_vp *vp)
 	}
 
 	/*
-	 * Sub-pages 0-2 granted, 3 not: 500 bytes to offset 10 stop at offset
-	 * 384 (3 * 128), with 126 left to copy.
+	 * Sub-pages 0-2 granted, 3 not.  300 bytes to offset 10 cross two
+	 * granted boundaries and land; then 200 bytes to offset 266 stop at
+	 * offset 384 (3 * 128), with 82 left to copy.  (The second copy starts
+	 * in sub-page 2, which SPP refuses as the next one is denied, so that
+	 * Bochs, see exit_to_host(), checks it as the architecture does.)
 	 */
 	set_mask(0x7);
 	GUEST_SYNC(S_FILL);
@@ -283,11 +322,18 @@ static void guest_main(struct vtl_vp *vp)
 	memset(movs_src, 0x5a, sizeof(movs_src));
 	dst = page + 10;
 	src = movs_src;
-	n = 500;
+	n = 300;
 	asm volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
-	VTL_CHECK(C_REP_MOVSB, page[9] == 0xee && page[10] == 0x5a && page[383] == 0x5a &&
-		  page[384] == 0xee && page[509] == 0xee && n == 126 &&
-		  dst == page + 384, true);
+	VTL_CHECK(C_REP_MOVSB_GRANTED, page[9] == 0xee && page[10] == 0x5a &&
+		  page[309] == 0x5a && page[310] == 0xee && n == 0 &&
+		  nr_msgs == before, true);
+	exit_to_host();
+	dst = page + 266;
+	src = movs_src;
+	n = 200;
+	asm volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+	VTL_CHECK(C_REP_MOVSB, page[383] == 0x5a && page[384] == 0xee &&
+		  page[465] == 0xee && n == 82 && dst == page + 384, true);
 	VTL_CHECK(C_REP_MOVSB_INTERCEPT, nr_msgs - before, 1);
 
 	q = (u64 *)data_gva;
@@ -295,6 +341,7 @@ static void guest_main(struct vtl_vp *vp)
 	n = 0xeeeeeeeeeeeeeeeeull;
 	asm volatile("lock cmpxchgq %2, %1" : "+a"(n), "+m"(q[0]) : "r"(0x1234ull));
 	VTL_CHECK(C_CMPXCHG_GRANTED, nr_msgs == before && READ_ONCE(q[0]) == 0x1234, true);
+	exit_to_host();
 	n = 0xeeeeeeeeeeeeeeeeull;
 	asm volatile("lock cmpxchgq %2, %1" : "+a"(n), "+m"(q[3 * SP / 8]) : "r"(0x1234ull));
 	VTL_CHECK(C_CMPXCHG_DENIED, nr_msgs == before + 1 &&
@@ -303,6 +350,7 @@ static void guest_main(struct vtl_vp *vp)
 	asm volatile("xchgq %0, %1" : "+r"(n), "+m"(q[SP / 8]));
 	VTL_CHECK(C_XCHG_GRANTED, nr_msgs == before + 1 && READ_ONCE(q[SP / 8]) == 0x777,
 		  true);
+	exit_to_host();
 	asm volatile("lock addq $1, %0" : "+m"(q[4 * SP / 8]));
 	VTL_CHECK(C_LOCK_ADD_DENIED, nr_msgs == before + 2 &&
 		  READ_ONCE(q[4 * SP / 8]) == 0xeeeeeeeeeeeeeeeeull, true);
@@ -327,11 +375,12 @@ static void guest_main(struct vtl_vp *vp)
 	GUEST_SYNC_ARGS(S_DIRTY_CHECK, 1, 0, 0, 0);
 
 	/* What a granted write costs, and an intercepted one. */
+	GUEST_SYNC(S_BENCH_START);
 	t0 = rdtsc();
-	for (n = 0; n < 200; n++)
+	for (n = 0; n < NR_GRANTED_BENCH; n++)
 		store(page + 8 * (n % 16), 8, n);
 	t1 = rdtsc();
-	GUEST_SYNC_ARGS(S_BENCH, 0, (t1 - t0) / 200, 0, 0);
+	GUEST_SYNC_ARGS(S_BENCH, 0, (t1 - t0) / NR_GRANTED_BENCH, 0, 0);
 	t0 = rdtsc();
 	for (n = 0; n < 50; n++)
 		store(page + 10 * SP, 8, n);
@@ -371,6 +420,7 @@ static void guest_main(struct vtl_vp *vp)
 	store(page + 8, 8, 0x5a5a5a5a5a5a5a5aull);
 	VTL_CHECK(C_HC_NARROWED, hc_status[7] == HV_STATUS_SUCCESS &&
 		  nr_msgs == before + 2 && page[8] == 0xee, true);
+	GUEST_SYNC_ARGS(S_OBSERVED, observed, 0, 0, 0);
 	GUEST_DONE();
 }
 
@@ -420,6 +470,17 @@ static void host_bad_input(struct kvm_vm *vm, struct vtl_checks *c)
 	vtl_check(c, H_BAD_UNCHANGED, get_write_mask(vm, DATA_GPA >> 12), before);
 }
 
+/* The path KVM should use: SPP where kvm_intel found it (and spp=1). */
+static bool expect_hw_path(void)
+{
+	FILE *f = fopen("/sys/module/kvm_intel/parameters/spp", "r");
+	int c = f ? fgetc(f) : 'N';
+
+	if (f)
+		fclose(f);
+	return c == 'Y';
+}
+
 static void make_patterns(void)
 {
 	static const u32 fixed[] = {
@@ -450,7 +511,8 @@ int main(void)
 {
 	struct kvm_vtl_write_mask m = { .gfn = DATA_GPA >> 12, .npages = 1, .vtl = 1 };
 	struct kvm_vtl_protection prot = { .gfn = DATA_GPA >> 12, .npages = 1, .vtl = 1 };
-	u64 bitmap[1], writes_before = 0, gfn = DATA_GPA >> 12;
+	u64 bitmap[1], writes_before = 0, bench_writes = 0, gfn = DATA_GPA >> 12;
+	bool hw = expect_hw_path();
 	const struct kvm_cpuid_entry2 *kvm_leaf;
 	struct kvm_vtl_partition part;
 	u64 cycles[2] = {};
@@ -516,8 +578,20 @@ int main(void)
 				vtl_check(&checks, C_STAT, writes > writes_before, true);
 			}
 			break;
+		case S_BENCH_START:
+			bench_writes = vtl_vcpu_get_stat(vcpu, "vtl_subpage_writes");
+			break;
 		case S_BENCH:
 			cycles[uc.args[2]] = uc.args[3];
+			if (!uc.args[2])
+				vtl_check(&checks, H_PATH_GRANTS,
+					  vtl_vcpu_get_stat(vcpu, "vtl_subpage_writes") - bench_writes,
+					  hw ? 0 : NR_GRANTED_BENCH);
+			break;
+		case S_EXIT:
+			break;
+		case S_OBSERVED:
+			vtl_checks_fold(&checks, uc.args[2]);
 			break;
 		case S_ENABLE_GUEST_MASKS:
 			vm_ioctl(vm, KVM_GET_VTL_PARTITION, &part);
@@ -533,10 +607,15 @@ int main(void)
 	}
 	kvm_leaf = get_cpuid_entry(kvm_get_supported_cpuid(), 0x40000001, 0);
 	vtl_check(&checks, H_CPUID, !!(kvm_leaf->eax & BIT(KVM_FEATURE_VTL_WRITE_MASKS)), 1);
-	ksft_print_msg("software path: %lu cycles per granted 8-byte write (emulated)\n",
-		       cycles[0]);
+	vtl_check(&checks, H_PATH, vm_get_stat(vm, "vtl_subpage_hw"), hw);
+	vtl_check(&checks, H_PATH_MISSES,
+		  vtl_vcpu_get_stat(vcpu, "vtl_subpage_hw_misses") > 0, hw);
+	ksft_print_msg("%s path: %lu cycles per granted 8-byte write%s\n",
+		       hw ? "hardware (SPP)" : "software", cycles[0],
+		       hw ? "" : " (emulated)");
 	ksft_print_msg("intercept: %lu cycles per refused write (round trip through VTL1)\n",
 		       cycles[1]);
+	vtl_checks_print_digest(&checks);
 	vtl_checks_finish(&checks);
 	kvm_vm_free(vm);
 	ksft_finished();
