@@ -21,4 +21,5 @@ TEST_GEN_PROGS_x86_64 += vtl/vtl_protection_perf
 TEST_GEN_PROGS_x86_64 += vtl/vsm_demo
 TEST_GEN_PROGS_x86_64 += vtl/vtl_subpage_test
 TEST_GEN_PROGS_x86_64 += vtl/vtl_subpage_race_test
+TEST_GEN_PROGS_x86_64 += vtl/vtl_subpage_hw_teardown_test
 TEST_GEN_PROGS_x86_64 += vtl/vtl_teardown_test

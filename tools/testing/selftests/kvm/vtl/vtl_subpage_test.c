@@ -255,8 +255,8 @@ static const char *check_names[NR_CHECKS] = {
 	[C_HC_NARROWED] = "VTL1 removes it (mask 0): SUCCESS, and sub-page 0 is intercepted",
 	[H_HC_MASK_SEEN] = "KVM_GET_VTL_WRITE_MASKS shows the mask VTL1 set",
 	[H_PATH] = "VM stat vtl_subpage_hw: hardware path iff kvm_intel.spp=Y",
-	[H_PATH_GRANTS] = "granted stores: each emulated on the software path, none on the hardware path",
-	[H_PATH_MISSES] = "vCPU stat vtl_subpage_hw_misses: SPPT built on misses on the hardware path only",
+	[H_PATH_GRANTS] = "granted stores: each emulated on the software path, none with SPP",
+	[H_PATH_MISSES] = "vCPU stat vtl_subpage_hw_misses: SPPT misses with SPP only",
 	[H_CPUID] = "KVM_CPUID_FEATURES advertises KVM_FEATURE_VTL_WRITE_MASKS",
 	[H_GET] = "KVM_GET_VTL_WRITE_MASKS returns the masks set",
 	[H_BAD_VTL0] = "KVM_SET_VTL_WRITE_MASK vtl 0: EINVAL",
@@ -583,10 +583,12 @@ int main(void)
 			break;
 		case S_BENCH:
 			cycles[uc.args[2]] = uc.args[3];
-			if (!uc.args[2])
-				vtl_check(&checks, H_PATH_GRANTS,
-					  vtl_vcpu_get_stat(vcpu, "vtl_subpage_writes") - bench_writes,
-					  hw ? 0 : NR_GRANTED_BENCH);
+			if (uc.args[2])
+				break;
+			bench_writes = vtl_vcpu_get_stat(vcpu, "vtl_subpage_writes") -
+				       bench_writes;
+			vtl_check(&checks, H_PATH_GRANTS, bench_writes,
+				  hw ? 0 : NR_GRANTED_BENCH);
 			break;
 		case S_EXIT:
 			break;
