@@ -59,17 +59,17 @@ static unsigned int sppt_index(gpa_t gpa, int level)
 }
 
 /*
- * The hardware vector for @mask.  The SDM does not say how a write that
- * spans two sub-pages is checked, and Bochs checks only the sub-page of its
- * first byte.  So a sub-page is granted to the hardware only if the next
- * one in the page is granted too: a write that starts in a granted
- * sub-page and runs into a denied one then faults, and the emulator judges
- * it byte by byte.  (A write that crosses into the next page is checked
- * against that page's vector.)
+ * The hardware vector for @mask.  The SDM does not say which sub-page of a
+ * write that spans two is checked (Bochs checks the first byte's).  So a
+ * sub-page is granted to the hardware only if its neighbours in the page
+ * are granted too: a write that spans a granted and a denied sub-page then
+ * faults, whichever one is checked, and the emulator judges it byte by
+ * byte.  (A write that crosses into the next page is checked against that
+ * page's vector.)
  */
 static u64 sppt_vector(u32 mask)
 {
-	u32 hw = mask & ((mask >> 1) | BIT(31));
+	u32 hw = mask & ((mask >> 1) | BIT(31)) & ((mask << 1) | BIT(0));
 	u64 vector = 0;
 	int i;
 
@@ -109,16 +109,23 @@ static u64 *sppt_l1_table(struct kvm *kvm, struct vmx_sppt *sppt, u8 vtl,
 				next[i] = sppt_vector(kvm_vtl_subpage_vector(kvm, vtl, base + i));
 		}
 		/* The CPU may walk the table as soon as the entry is valid. */
+		smp_wmb();
 		WRITE_ONCE(*entry, __pa(next) | SPPT_ENTRY_VALID);
 		table = next;
 	}
 	return table;
 }
 
-/* SPP needs EPT; spp=0 leaves the masks to the software path. */
+/*
+ * SPP needs EPT, and EPT A/D bits: without them KVM takes a page whose
+ * SPTE lacks W for clean, and would miss the writes SPP grants.  The SPPT
+ * is indexed by GPA bits 47:12 only.  spp=0 leaves the masks to the
+ * software path.
+ */
 void vmx_spp_hardware_setup(void)
 {
-	if (!enable_ept || !cpu_has_vmx_spp())
+	if (!enable_ept || !enable_ept_ad_bits || !cpu_has_vmx_spp() ||
+	    kvm_host.maxphyaddr > 48)
 		enable_spp = false;
 	if (enable_spp)
 		kvm_mmu_set_subpage_write_mask(VMX_EPT_SPP_BIT);

@@ -68,7 +68,8 @@ static u64 run_vm(void)
 	for (i = 0; i < NR_REGIONS; i++) {
 		gpa = DATA_GPA + i * REGION_PAGES * PAGE_SIZE;
 		virt_map(vm, data_gva + i * PAGE_SIZE, gpa, 1);
-		p.gfn = m.gfn = gpa >> 12;
+		p.gfn = gpa >> 12;
+		m.gfn = p.gfn;
 		vm_ioctl(vm, KVM_SET_VTL_PROTECTION, &p);
 		vm_ioctl(vm, KVM_SET_VTL_WRITE_MASK, &m);
 	}
