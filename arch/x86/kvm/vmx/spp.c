@@ -16,11 +16,14 @@
  * less than the masks (they do, below), never more.
  *
  * One SPPT per (VM, VTL), not per root: the masks do not depend on the
- * roots, and a VTL's roots are all built from the same protections.  The
- * tables are filled lazily: a write that meets a missing L4E/L3E/L2E is an
- * SPPT-miss exit, which builds the path and all 512 L1Es of the 2 MiB
- * region.  A mask change rewrites L1Es that exist, then the caller zaps and
- * flushes, which also drops what the CPU cached of the old vectors.
+ * roots, and a VTL's roots are all built from the same protections.  A
+ * mask change builds the tables of the 2 MiB regions it gives masks to and
+ * rewrites the L1Es that exist; the caller then zaps and flushes, which
+ * also drops what the CPU cached of the old vectors.  A write that still
+ * meets a missing L4E/L3E/L2E (an allocation failed) is an SPPT-miss exit,
+ * which builds the path and all 512 L1Es of the region.  Building eagerly
+ * also keeps the tests off Bochs's SPPT-miss exit, after which Bochs was
+ * seen, now and then, never to exit again.
  */
 #include <linux/kvm_host.h>
 
@@ -103,6 +106,7 @@ static u64 *sppt_l1_table(struct kvm *kvm, struct vmx_sppt *sppt, u8 vtl,
 		next = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 		if (!next)
 			return NULL;
+		kvm->stat.vtl_subpage_hw_tables++;
 		if (level == 2) {
 			base = gpa_to_gfn(gpa) & ~(gfn_t)(PTRS_PER_PTE - 1);
 			for (i = 0; i < PTRS_PER_PTE; i++)
@@ -177,9 +181,19 @@ void vmx_spp_load(struct kvm_vcpu *vcpu)
 	secondary_exec_controls_setbit(to_vmx(vcpu), SECONDARY_EXEC_SPP);
 }
 
+/* Does VTL @vtl have sub-pages to check in GFNs [first, end)? */
+static bool sppt_region_needed(struct kvm *kvm, u8 vtl, gfn_t first, gfn_t end)
+{
+	for (; first < end; first++)
+		if (kvm_vtl_subpage_vector(kvm, vtl, first))
+			return true;
+	return false;
+}
+
 /*
- * The masks of GFNs [gfn, gfn + npages) changed: rewrite the L1Es that
- * exist.  The caller then zaps and flushes.
+ * The masks of GFNs [gfn, gfn + npages) changed: build the tables of the
+ * regions with masks, rewrite the L1Es that exist.  The caller then zaps
+ * and flushes.
  */
 void vmx_spp_update(struct kvm *kvm, gfn_t gfn, u64 npages)
 {
@@ -195,6 +209,12 @@ void vmx_spp_update(struct kvm *kvm, gfn_t gfn, u64 npages)
 		for (g = gfn; g < end; g = region_end) {
 			region_end = min(end, round_up(g + 1, PTRS_PER_PTE));
 			l1 = sppt_l1_table(kvm, sppt, vtl, gfn_to_gpa(g), false);
+			/* A new table is filled from the masks. */
+			if (!l1 && sppt_region_needed(kvm, vtl, g, region_end)) {
+				sppt_l1_table(kvm, sppt, vtl, gfn_to_gpa(g), true);
+				g = region_end;
+				continue;
+			}
 			for (; l1 && g < region_end; g++)
 				WRITE_ONCE(l1[g % PTRS_PER_PTE],
 					   sppt_vector(kvm_vtl_subpage_vector(kvm, vtl, g)));

@@ -215,7 +215,7 @@ enum {
 	H_HC_MASK_SEEN,
 	H_PATH,
 	H_PATH_GRANTS,
-	H_PATH_MISSES,
+	H_PATH_TABLES,
 	H_CPUID,
 	H_GET,
 	H_BAD_VTL0,
@@ -256,7 +256,7 @@ static const char *check_names[NR_CHECKS] = {
 	[H_HC_MASK_SEEN] = "KVM_GET_VTL_WRITE_MASKS shows the mask VTL1 set",
 	[H_PATH] = "VM stat vtl_subpage_hw: hardware path iff kvm_intel.spp=Y",
 	[H_PATH_GRANTS] = "granted stores: each emulated on the software path, none with SPP",
-	[H_PATH_MISSES] = "vCPU stat vtl_subpage_hw_misses: SPPT misses with SPP only",
+	[H_PATH_TABLES] = "VM stat vtl_subpage_hw_tables: SPPT pages with SPP only",
 	[H_CPUID] = "KVM_CPUID_FEATURES advertises KVM_FEATURE_VTL_WRITE_MASKS",
 	[H_GET] = "KVM_GET_VTL_WRITE_MASKS returns the masks set",
 	[H_BAD_VTL0] = "KVM_SET_VTL_WRITE_MASK vtl 0: EINVAL",
@@ -610,8 +610,7 @@ int main(void)
 	kvm_leaf = get_cpuid_entry(kvm_get_supported_cpuid(), 0x40000001, 0);
 	vtl_check(&checks, H_CPUID, !!(kvm_leaf->eax & BIT(KVM_FEATURE_VTL_WRITE_MASKS)), 1);
 	vtl_check(&checks, H_PATH, vm_get_stat(vm, "vtl_subpage_hw"), hw);
-	vtl_check(&checks, H_PATH_MISSES,
-		  vtl_vcpu_get_stat(vcpu, "vtl_subpage_hw_misses") > 0, hw);
+	vtl_check(&checks, H_PATH_TABLES, vm_get_stat(vm, "vtl_subpage_hw_tables") > 0, hw);
 	ksft_print_msg("%s path: %lu cycles per granted 8-byte write%s\n",
 		       hw ? "hardware (SPP)" : "software", cycles[0],
 		       hw ? "" : " (emulated)");
