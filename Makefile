@@ -4,9 +4,9 @@
 # Build products live in $(VSM_CACHE), default ~/.cache/kvm-vsm.
 
 H := harness
-.PHONY: run test bench deps assemble export kernel selftests check qemu bochs baseline clean-cache
+.PHONY: run test bench deps assemble export kernel kernel-nohv selftests check series-check qemu bochs baseline clean-cache
 
-test: deps kernel selftests check
+test: deps kernel kernel-nohv selftests check
 	$(H)/test.sh
 
 run: deps kernel selftests
@@ -22,13 +22,21 @@ deps:
 assemble: deps
 	$(H)/assemble.sh
 
-# Edits to upstream files in the assembled tree -> patches/ (PATCH=name.patch
-# to start a new patch).
+# The commits of the assembled tree's series branches -> patches/.
 export:
 	$(H)/export.sh
 
+# Build every patch boundary with CONFIG_KVM_HYPERV=y and =n and the KUnit
+# tests on and off.  Slow (about a minute a commit): not part of make test.
+series-check: assemble
+	$(H)/series-check.sh
+
 kernel: assemble
 	$(H)/build-kernel.sh
+
+# The final tree without Hyper-V support: built, not booted.
+kernel-nohv: assemble
+	KFLAVOUR=nohv $(H)/build-kernel.sh
 
 selftests: kernel
 	$(H)/build-tests.sh

@@ -11,7 +11,7 @@ mkdir -p "$TOBJ"
 # not match with its absolute OUTPUT targets, so a changed VSM test header
 # would not rebuild the tests: drop the objects older than any of them.
 if [ -d "$TOBJ/vtl" ]; then
-	for h in "$REPO"/tools/testing/selftests/kvm/vtl/*.h; do
+	for h in "$TREE"/tools/testing/selftests/kvm/vtl/*.h; do
 		find "$TOBJ/vtl" -name '*.o' ! -newer "$h" -delete
 	done
 fi

@@ -5,9 +5,10 @@
 . "$(dirname "$0")/lib.sh"
 
 PKGS="build-essential git bc bison flex libelf-dev libssl-dev cpio xz-utils
-      kmod rsync procps ccache quilt sparse python3 busybox-static
+      kmod rsync procps ccache sparse python3 busybox-static
       qemu-system-x86 bochs bochsbios vgabios bochs-term
-      genisoimage isolinux syslinux-common util-linux gnuplot-nox"
+      genisoimage isolinux syslinux-common util-linux gnuplot-nox
+      python3-ply python3-git"
 
 missing=""
 for p in $PKGS; do

@@ -24,17 +24,22 @@ KSRC_PKG=linux-source-6.12
 KSRC_VERSION=6.12.117-1~deb12u1
 KSRC_TARBALL=/usr/src/linux-source-6.12.tar.xz
 
-TREE=$VSM_CACHE/linux		# assembled source tree (quilt + links)
+TREE=$VSM_CACHE/linux		# assembled source tree (git, one branch per series)
 KOBJ=$VSM_CACHE/obj		# kernel build output (make O=)
 BZIMAGE=$VSM_CACHE/bzImage	# the kernel the machines boot
 # KFLAVOUR=bench: the benchmark kernel, the test kernel without its debug
 # options (config/bench.config), in a build directory of its own so that
 # the test kernel stays built.
-if [ "${KFLAVOUR:-}" = bench ]; then
-	KOBJ=$VSM_CACHE/obj-bench
-	BZIMAGE=$VSM_CACHE/bzImage-bench
-	EXTRA_FRAGMENT=${EXTRA_FRAGMENT:-$REPO/config/bench.config}
-fi
+# KFLAVOUR=nohv: the test kernel with CONFIG_KVM_HYPERV=n, built (not
+# booted) by make test, because every patch must also build without
+# Hyper-V support.
+case "${KFLAVOUR:-}" in
+bench|nohv)
+	KOBJ=$VSM_CACHE/obj-$KFLAVOUR
+	BZIMAGE=$VSM_CACHE/bzImage-$KFLAVOUR
+	EXTRA_FRAGMENT=${EXTRA_FRAGMENT:-$REPO/config/$KFLAVOUR.config}
+	;;
+esac
 TOBJ=$VSM_CACHE/selftests	# selftest build output
 OUT=$VSM_CACHE/out		# initramfs, ISO, logs, results
 STATE=$VSM_CACHE/state		# stamps recording what each stage was built from
@@ -45,10 +50,6 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 # Kernel builds embed the build time; let ccache hit across rebuilds.
 export KBUILD_BUILD_TIMESTAMP=${KBUILD_BUILD_TIMESTAMP:-2024-01-01}
 export KBUILD_BUILD_USER=vsm KBUILD_BUILD_HOST=harness
-
-# Top-level kernel directories under which the repo keeps new files at
-# their kernel paths.  Every regular file below them is linked into TREE.
-NEWFILE_DIRS="arch Documentation include tools virt"
 
 JOBS=${JOBS:-$(nproc)}
 
@@ -65,30 +66,60 @@ as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-# The repo's new files, as paths relative to REPO, one per line.
-repo_new_files() {
-	local d
-	[ "${VSM_BASELINE:-0}" = 1 ] && return 0
-	for d in $NEWFILE_DIRS; do
-		if [ -d "$REPO/$d" ]; then (cd "$REPO" && find "$d" -type f); fi
-	done | LC_ALL=C sort
+# The patch series.  patches/series names them in the order they apply,
+# one per line; each is a directory under patches/ of "git format-patch"
+# files (NNNN-*.patch) and a hand-written cover letter
+# (0000-cover-letter.patch) that is not applied.  In the assembled tree,
+# each series is a branch of the same name that starts where the one
+# before it ends.
+series_names() {
+	[ -f "$SERIES_DIR/series" ] || return 0
+	sed -e 's/#.*//' -e 's/[[:space:]]//g' "$SERIES_DIR/series" | grep . || true
+}
+
+series_patches() {
+	find "$SERIES_DIR/$1" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' \
+		! -name '0000-cover-letter.patch' 2>/dev/null | LC_ALL=C sort
 }
 
 ksrc_version() { dpkg-query -W -f='${Version}' $KSRC_PKG 2>/dev/null; }
 
-# Hash of what the tree's upstream files are made from: source version and
-# patch series.  A tree whose recorded stamp differs is stale.  (The repo's
-# new files are only linked; assemble.sh keeps the links current cheaply.)
+# Hash of what the tree is made from: source version and patch series.  A
+# tree whose recorded stamp differs is stale.
 series_stamp() {
+	local s p
 	{
 		echo "$REPO $(ksrc_version)"
-		if [ -f "$SERIES_DIR/series" ]; then
-			cat "$SERIES_DIR/series"
-			grep -v '^#' "$SERIES_DIR/series" | while read -r p _; do
-				cat "$SERIES_DIR/$p"
-			done
-		fi
+		for s in $(series_names); do
+			echo "series $s"
+			for p in $(series_patches "$s"); do cat "$p"; done
+		done
 	} | sha256sum | cut -d' ' -f1
+}
+
+# The commit each series branch points to in the tree, "name commit".
+series_heads() {
+	local s
+	for s in $(series_names); do
+		echo "$s $(gitt rev-parse -q --verify "refs/heads/$s" || echo none)"
+	done
+}
+
+# True if the tree holds nothing that is not in patches/: no uncommitted
+# edits, and every series branch where assembly or export left it.
+local_work_check() {
+	local work
+
+	work=$(gitt status --porcelain)
+	if [ -n "$work" ]; then
+		echo "$work" >&2
+		return 1
+	fi
+	[ ! -f "$STATE/heads" ] || [ "$(series_heads)" = "$(cat "$STATE/heads")" ] || {
+		echo "series branches moved since the last export:" >&2
+		diff <(cat "$STATE/heads") <(series_heads) >&2 || true
+		return 1
+	}
 }
 
 # Whole-run limit for a test list: every test's own timeout plus $2 s for
