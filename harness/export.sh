@@ -23,6 +23,24 @@ top=$(series_names | tail -n 1)
 [ "$(gitt symbolic-ref -q --short HEAD)" = "$top" ] ||
 	die "check out the top series branch ($top) in $TREE before exporting"
 
+# The cover letter's text is written by hand; what follows it, the
+# shortlog (from its "Author (N):" line on) and the diffstat, is the
+# series' own and is written anew.
+refresh_cover() {
+	local cover=$SERIES_DIR/$1/0000-cover-letter.patch n blurb
+
+	[ -f "$cover" ] || return 0
+	n=$(gitt rev-list --count "$2..$1")
+	blurb=$(awk '/^[^ ].* \([0-9]+\):$/ {exit} {print}' "$cover" |
+		sed -E "s|^(Subject: \[PATCH 0/)[0-9]+\]|\1$n]|")
+	{
+		printf '%s\n\n' "$blurb"
+		gitt shortlog "$2..$1"
+		gitt diff --stat=72 "$2" "$1"
+		printf '\n-- \n%s\n' "$(git --version | cut -d' ' -f3)"
+	} > "$cover"
+}
+
 base=pristine
 for s in $(series_names); do
 	gitt merge-base --is-ancestor "$base" "$s" ||
@@ -34,6 +52,7 @@ for s in $(series_names); do
 	series_patches "$s" | xargs -r rm -f
 	if compgen -G "$tmp/*.patch" >/dev/null; then mv "$tmp"/*.patch "$SERIES_DIR/$s/"; fi
 	rmdir "$tmp"
+	refresh_cover "$s" "$base"
 	log "exported $s: $(series_patches "$s" | wc -l) patches"
 	base=$s
 done

@@ -19,7 +19,8 @@ import sys
 KSFT_SKIP = 4
 # What each runner exists for: the vendor module it must bring up.
 MACHINE_FACTS = {
-    'qemu': ['kvm_amd.npt=Y'],
+    'qemu': ['kvm_amd.npt=Y', 'kvm.tdp_mmu=Y'],
+    'qemu-shadow-mmu': ['kvm_amd.npt=Y', 'kvm.tdp_mmu=N'],
     'bochs': ['kvm_intel.ept=Y', 'kvm_intel.spp=Y'],
     'bochs-sw': ['kvm_intel.ept=Y', 'kvm_intel.spp=N'],
 }

@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The README's test command: build, then run the QEMU suite (the upstream
-# regression list plus the VSM tests) and, side by side, the Bochs subset,
-# then Bochs again with kvm_intel.spp=0 for the tests whose software path
-# on VMX is cross-checked against SPP; then judge all logs.  Exit status
-# is non-zero on any failure.
+# regression list plus the VSM tests), then QEMU again with kvm.tdp_mmu=N,
+# where VSM must be refused; side by side, the Bochs subset, then Bochs
+# again with kvm_intel.spp=0 for the tests whose software path on VMX is
+# cross-checked against SPP; then judge all logs.  Exit status is non-zero
+# on any failure.
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$OUT"
@@ -12,10 +13,17 @@ qlist=$OUT/qemu.list
 cat "$REPO/tests/regression.list" "$REPO/tests/vtl-qemu.list" > "$qlist"
 blist=$REPO/tests/bochs.list
 swlist=$REPO/tests/bochs-sw.list
+shadowlist=$REPO/tests/qemu-shadow-mmu.list
 
-rm -f "$OUT/qemu.log" "$OUT/bochs.log" "$OUT/bochs-sw.log"
+rm -f "$OUT/qemu.log" "$OUT/qemu-shadow-mmu.log" "$OUT/bochs.log" "$OUT/bochs-sw.log"
 t0=$(date +%s)
-"$REPO/harness/run-qemu.sh" "$qlist" "$OUT/qemu.log" &
+(
+	s=0
+	"$REPO/harness/run-qemu.sh" "$qlist" "$OUT/qemu.log" || s=1
+	KERNEL_CMDLINE="${KERNEL_CMDLINE:-} kvm.tdp_mmu=N" \
+		"$REPO/harness/run-qemu.sh" "$shadowlist" "$OUT/qemu-shadow-mmu.log" || s=1
+	exit $s
+) &
 qpid=$!
 if [ "${SKIP_BOCHS:-0}" != 1 ]; then
 	# One Bochs at a time: the two cores are for QEMU and one Bochs.
@@ -31,7 +39,7 @@ fi
 status=0
 wait $qpid || status=1
 echo "qemu suite: $(( $(date +%s) - t0 ))s (log: $OUT/qemu.log)"
-specs=("qemu:$qlist:$OUT/qemu.log")
+specs=("qemu:$qlist:$OUT/qemu.log" "qemu-shadow-mmu:$shadowlist:$OUT/qemu-shadow-mmu.log")
 if [ "${SKIP_BOCHS:-0}" != 1 ]; then
 	wait "$bpid" || status=1
 	echo "bochs suite: $(( $(date +%s) - t0 ))s (log: $OUT/bochs.log)"
