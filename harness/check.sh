@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # make check: checkpatch --strict on every patch of every series, every
 # patch carries a real subject and message, every series a cover letter,
-# and arch/x86/kvm builds clean under sparse (C=2) and W=1.  The compile checks use their own output
-# directory so they never force a rebuild of the test kernel.
+# and arch/x86/kvm builds clean under sparse (C=2) and W=1.  The compile
+# checks use their own output directory so they never force a rebuild of
+# the test kernel.
 . "$(dirname "$0")/lib.sh"
 
 fail=0

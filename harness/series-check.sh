@@ -21,9 +21,10 @@ top=$(series_names | tail -n 1)
 trap 'gitt checkout -q "$top"' EXIT
 
 frag=$REPO/config/vsm-test.config
+# Options on top of the fragment; nohv is make kernel-nohv's configuration.
 declare -A extra=(
 	[hv]=""
-	[nohv]="CONFIG_KVM_HYPERV=n"
+	[nohv]="$(grep '^CONFIG_KVM_HYPERV=' "$REPO/config/nohv.config")"
 	[nokunit]="CONFIG_KVM_VTL_KUNIT_TEST=n"
 )
 configs="hv nohv nokunit"

@@ -15,25 +15,24 @@ blist=$REPO/tests/bochs.list
 swlist=$REPO/tests/bochs-sw.list
 shadowlist=$REPO/tests/qemu-shadow-mmu.list
 
+# boot_twice RUNNER LIST LOG ARG LIST2 LOG2: one machine's two boots, one
+# after the other (two cores: one for QEMU, one for Bochs): LIST, then LIST2
+# with ARG added to the kernel command line.  Fails if either failed.
+boot_twice() {
+	local s=0
+	"$REPO/harness/$1" "$2" "$3" || s=1
+	KERNEL_CMDLINE="${KERNEL_CMDLINE:-} $4" "$REPO/harness/$1" "$5" "$6" || s=1
+	return $s
+}
+
 rm -f "$OUT/qemu.log" "$OUT/qemu-shadow-mmu.log" "$OUT/bochs.log" "$OUT/bochs-sw.log"
 t0=$(date +%s)
-(
-	s=0
-	"$REPO/harness/run-qemu.sh" "$qlist" "$OUT/qemu.log" || s=1
-	KERNEL_CMDLINE="${KERNEL_CMDLINE:-} kvm.tdp_mmu=N" \
-		"$REPO/harness/run-qemu.sh" "$shadowlist" "$OUT/qemu-shadow-mmu.log" || s=1
-	exit $s
-) &
+boot_twice run-qemu.sh "$qlist" "$OUT/qemu.log" \
+	kvm.tdp_mmu=N "$shadowlist" "$OUT/qemu-shadow-mmu.log" &
 qpid=$!
 if [ "${SKIP_BOCHS:-0}" != 1 ]; then
-	# One Bochs at a time: the two cores are for QEMU and one Bochs.
-	(
-		s=0
-		"$REPO/harness/run-bochs.sh" "$blist" "$OUT/bochs.log" || s=1
-		KERNEL_CMDLINE="${KERNEL_CMDLINE:-} vsm.kvm_opts=spp=0" \
-			"$REPO/harness/run-bochs.sh" "$swlist" "$OUT/bochs-sw.log" || s=1
-		exit $s
-	) &
+	boot_twice run-bochs.sh "$blist" "$OUT/bochs.log" \
+		vsm.kvm_opts=spp=0 "$swlist" "$OUT/bochs-sw.log" &
 	bpid=$!
 fi
 status=0
