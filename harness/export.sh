@@ -31,7 +31,9 @@ refresh_cover() {
 
 	[ -f "$cover" ] || return 0
 	n=$(gitt rev-list --count "$2..$1")
-	blurb=$(awk '/^[^ ].* \([0-9]+\):$/ {exit} {print}' "$cover" |
+	# The text ends where a shortlog starts: its "Author (N):" line, or
+	# an entry indented by six spaces if an older export lost that line.
+	blurb=$(awk '/^[^ ].* \([0-9]+\):$/ || /^      [^ ]/ {exit} {print}' "$cover" |
 		sed -E "s|^(Subject: \[PATCH 0/)[0-9]+\]|\1$n]|")
 	{
 		printf '%s\n\n' "$blurb"
