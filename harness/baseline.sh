@@ -26,7 +26,7 @@ make -s -C "$TREE/tools/testing/selftests/kvm" OUTPUT="$TOBJ" \
 		{ print $1, t, args[$1] }' "$REPO/tests/regression-args" - > "$list"
 log "running $(wc -l < "$list") upstream selftests on the unpatched kernel"
 QEMU_SMP=${QEMU_SMP:-2} "$H/run-qemu.sh" "$list" "$OUT/all.log"
-VERBOSE=1 "$H/results.py" -v "qemu:$list:$OUT/all.log" | tee "$OUT/all.results" || true
+"$H/results.py" -v "qemu:$list:$OUT/all.log" | tee "$OUT/all.results" || true
 
 {
 	echo "# Upstream x86 KVM selftests that pass on unpatched $KSRC_PKG $(ksrc_version)"

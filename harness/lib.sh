@@ -56,7 +56,9 @@ JOBS=${JOBS:-$(nproc)}
 # Kernel command line for both test machines.  tsc=reliable: emulation
 # jitter would otherwise let the clocksource watchdog mark the TSC unstable
 # at random, which changes what the KVM clock tests see.
-KCMDLINE="console=ttyS0,115200 loglevel=5 panic=-1 tsc=reliable ${KERNEL_CMDLINE:-}"
+# kvm.force_emulation_prefix=1: tests that exercise KVM's instruction
+# emulator force it with the prefix, and skip those checks without it.
+KCMDLINE="console=ttyS0,115200 loglevel=5 panic=-1 tsc=reliable kvm.force_emulation_prefix=1 ${KERNEL_CMDLINE:-}"
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Parse test-machine serial logs and decide pass or fail.
 
-results.py [--allow FILE] MACHINE:LIST:LOG [MACHINE:LIST:LOG ...]
+results.py [-v] [--allow FILE] MACHINE:LIST:LOG [MACHINE:LIST:LOG ...]
 
 For each machine it reports KUnit cases (KTAP in the kernel log), every
 selftest in LIST (exit status, kselftest TAP subtests, timeouts), and the
@@ -10,9 +10,13 @@ kernel-log check: any WARN, BUG, Oops, lockdep or KASAN/KFENCE report is a
 failure unless a line of the allow-list explains it.  A listed test that
 skips, times out or never ran is a failure: the lists name only tests that
 must run on that machine.  A test that prints a "guest-visible digest" on
-more than one machine is cross-checked: the digests must be equal.  Ends
-with "N passed, N failed, N skipped" and exits non-zero on any failure.
+more than one machine is cross-checked: the digests must be equal.  It
+also prints what each machine ran with (its VSM-PARAM and VSM-MSR lines)
+and the numbers the VSM *_perf_test programs printed, which are reported, not
+judged.  Ends with "N passed, N failed, N skipped" and exits non-zero on
+any failure.
 """
+import argparse
 import re
 import sys
 
@@ -24,6 +28,9 @@ MACHINE_FACTS = {
     'bochs': ['kvm_intel.ept=Y', 'kvm_intel.spp=Y'],
     'bochs-sw': ['kvm_intel.ept=Y', 'kvm_intel.spp=N'],
 }
+# The VSM benchmarks, whose output is reported; TAP and seeds are not.
+VSM_PERF = re.compile(r'(^vtl/|hyperv_vsm).*_perf_test')
+NOT_NUMBERS = re.compile(r'^(#|ok |not ok |1\.\.|Random seed:)')
 DIGEST = re.compile(r'^# guest-visible digest: ([0-9a-f]+)$', re.M)
 TS = re.compile(r'^\[\s*\d+\.\d+\]\s?')
 # What the kernel prints when something is wrong.
@@ -71,6 +78,7 @@ class Machine:
         self.allow = [r for m, r in allow if m in (name, '*')]
         self.rows = []          # (suite, test, verdict, detail)
         self.digests = {}       # test label -> guest-visible digest
+        self.numbers = []       # what the *_perf_test programs printed
 
     def add(self, suite, test, verdict, detail=''):
         self.rows.append((suite, test, verdict, detail))
@@ -127,6 +135,10 @@ class Machine:
                 self.add(suite, name, 'fail', 'did not run (machine died?)')
                 continue
             out, rc, secs = runs[name]
+            if VSM_PERF.search(name):
+                self.numbers += [name + ': ' + line
+                                 for line in out.splitlines()
+                                 if line.strip() and not NOT_NUMBERS.match(line)]
             digest = DIGEST.findall(out)
             if digest:
                 self.digests[name] = digest[-1]
@@ -187,6 +199,12 @@ class Machine:
             self.add('machine', fact, 'pass' if ok else 'fail',
                      '' if ok else 'the vendor module is not up as expected')
 
+    def describe(self):
+        facts = re.findall(r'^VSM-(?:PARAM|MSR) (.*)$', self.log, re.M)
+        print('%s machine: %s' % (self.name, ' '.join(facts)))
+        for line in self.numbers:
+            print('%s: %s' % (self.name, line))
+
     def run(self):
         self.check_machine()
         lines = self.dmesg()
@@ -211,7 +229,7 @@ def cross_check(machines):
     return rows
 
 
-def report(name, rows, total):
+def report(name, rows, total, verbose):
     suites = {}
     for suite, test, verdict, detail in rows:
         suites.setdefault(suite, []).append((test, verdict, detail))
@@ -222,32 +240,32 @@ def report(name, rows, total):
         print('%s/%s: %d passed, %d failed, %d skipped' %
               (name, suite, counts['pass'], counts['fail'], counts['skip']))
         for test, verdict, detail in tests:
-            if verdict != 'pass' or VERBOSE or suite == 'cross-check':
+            if verdict != 'pass' or verbose or suite == 'cross-check':
                 print('  %-4s %s %s' % (verdict.upper(), test, detail))
 
 
-def main(argv):
-    allow_file = None
-    if len(argv) > 1 and argv[1] == '--allow':
-        allow_file = argv[2]
-        argv = argv[2:]
-    allow = load_allow(allow_file)
+def main():
+    ap = argparse.ArgumentParser(description='Judge test-machine logs.')
+    ap.add_argument('-v', '--verbose', action='store_true',
+                    help='list passing tests too')
+    ap.add_argument('--allow', help='allow-list of kernel-log lines')
+    ap.add_argument('specs', nargs='+', metavar='MACHINE:LIST:LOG')
+    args = ap.parse_args()
+    allow = load_allow(args.allow)
     total = {'pass': 0, 'fail': 0, 'skip': 0}
     machines = []
-    for spec in argv[1:]:
+    for spec in args.specs:
         name, listfile, logfile = spec.split(':', 2)
         machine = Machine(name, listfile, logfile, allow)
-        report(name, machine.run(), total)
+        rows = machine.run()
+        machine.describe()
+        report(name, rows, total, args.verbose)
         machines.append(machine)
-    report('all', cross_check(machines), total)
+    report('all', cross_check(machines), total, args.verbose)
     print('%d passed, %d failed, %d skipped' %
           (total['pass'], total['fail'], total['skip']))
     return 1 if total['fail'] or not (total['pass']) else 0
 
 
-VERBOSE = False
 if __name__ == '__main__':
-    if '-v' in sys.argv:
-        sys.argv.remove('-v')
-        VERBOSE = True
-    sys.exit(main(sys.argv))
+    sys.exit(main())

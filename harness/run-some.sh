@@ -15,5 +15,5 @@ for t in "$@"; do
 	echo "${line:-$t 120}"
 done > "$list"
 QEMU_SMP=${QEMU_SMP:-2} "$REPO/harness/run-$machine.sh" "$list" "$OUT/some-$machine.log"
-VERBOSE=1 "$REPO/harness/results.py" -v --allow "$REPO/tests/allowlist" \
+"$REPO/harness/results.py" -v --allow "$REPO/tests/allowlist" \
 	"$machine:$list:$OUT/some-$machine.log"

@@ -44,13 +44,6 @@ if [ "${SKIP_BOCHS:-0}" != 1 ]; then
 	echo "bochs suite: $(( $(date +%s) - t0 ))s (log: $OUT/bochs.log)"
 	specs+=("bochs:$blist:$OUT/bochs.log" "bochs-sw:$swlist:$OUT/bochs-sw.log")
 fi
-for s in "${specs[@]}"; do
-	echo "${s%%:*} machine: $(grep -h '^VSM-PARAM \|^VSM-MSR ' "${s##*:}" | cut -d' ' -f2- | tr -d '\r' | tr '\n' ' ')"
-done
-# What a write to a page with a sub-page write mask costs on each path.
-for s in "${specs[@]}"; do
-	grep -h '^# .* cycles per ' "${s##*:}" | tr -d '\r' | sed "s/^# /${s%%:*}: /" || true
-done
 "$REPO/harness/results.py" --allow "$REPO/tests/allowlist" "${specs[@]}" || status=1
 [ $status = 0 ] || echo "FAILED (logs in $OUT)"
 exit $status
