@@ -44,7 +44,7 @@ selftests: kernel
 check: kernel
 	$(H)/check.sh
 
-# Quick loops: "make qemu T='vtl/hv_guest_demo hyperv_features'" runs just
+# Quick loops: "make qemu T='x86_64/hyperv_vsm_smoke_test x86_64/hyperv_features'" runs just
 # those tests (default timeout 120 s) in QEMU; "make bochs T=..." in Bochs.
 qemu bochs: kernel selftests
 	$(H)/run-some.sh $@ $(T)

@@ -28,8 +28,10 @@ MACHINE_FACTS = {
     'bochs': ['kvm_intel.ept=Y', 'kvm_intel.spp=Y'],
     'bochs-sw': ['kvm_intel.ept=Y', 'kvm_intel.spp=N'],
 }
-# The VSM benchmarks, whose output is reported; TAP and seeds are not.
-VSM_PERF = re.compile(r'(^vtl/|hyperv_vsm).*_perf_test')
+# The VSM tests and programs (the suite they are reported in), and the VSM
+# benchmarks, whose output is reported; TAP and seeds are not.
+VSM_TEST = re.compile(r'^vsm/|hyperv_vsm')
+VSM_PERF = re.compile(r'(^vsm/|hyperv_vsm).*_perf_test')
 NOT_NUMBERS = re.compile(r'^(#|ok |not ok |1\.\.|Random seed:)')
 DIGEST = re.compile(r'^# guest-visible digest: ([0-9a-f]+)$', re.M)
 TS = re.compile(r'^\[\s*\d+\.\d+\]\s?')
@@ -130,7 +132,7 @@ class Machine:
             runs[m.group(1)] = (m.group(2), int(m.group(3)),
                                 float(m.group(5)) - float(m.group(4)))
         for name, tmo in self.expected:
-            suite = 'vtl' if name.startswith('vtl/') else 'selftests'
+            suite = 'vsm' if VSM_TEST.search(name) else 'selftests'
             if name not in runs:
                 self.add(suite, name, 'fail', 'did not run (machine died?)')
                 continue

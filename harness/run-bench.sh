@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # "make bench": build the benchmark kernel (config/bench.config: the test
 # kernel without lockdep), boot it in QEMU and run
-# vtl/vtl_protection_perf; write the table, a CSV and a PNG plot to
+# vsm/vtl_protection_perf; write the table, a CSV and a PNG plot to
 # out/bench/ in the repo (git ignores out/).  BENCH_ARGS overrides the
 # benchmark's arguments.
 . "$(dirname "$0")/lib.sh"
@@ -16,7 +16,7 @@ mkdir -p "$dest" "$OUT"
 KFLAVOUR=bench "$REPO/harness/build-kernel.sh"
 list=$OUT/bench.list
 log=$OUT/bench.log
-echo "vtl/vtl_protection_perf 5400 $BENCH_ARGS" > "$list"
+echo "vsm/vtl_protection_perf 5400 $BENCH_ARGS" > "$list"
 log "running vtl_protection_perf $BENCH_ARGS (QEMU TCG; this takes a while)"
 KFLAVOUR=bench QEMU_SMP=${QEMU_SMP:-3} "$REPO/harness/run-qemu.sh" "$list" "$log"
 "$REPO/harness/results.py" --allow "$REPO/tests/allowlist" "qemu:$list:$log" >/dev/null ||

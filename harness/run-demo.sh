@@ -14,8 +14,8 @@ list=$OUT/demo.list
 log=$OUT/demo.log
 perf_args="-m 256 -c 20000 -s 1024 -C 300 -r 3 -v 2 -b 1,64,510"
 {
-	echo "vtl/vsm_demo 300"
-	echo "vtl/vtl_protection_perf 1800 $perf_args"
+	echo "vsm/vsm_demo 300"
+	echo "vsm/vtl_protection_perf 1800 $perf_args"
 } > "$list"
 echo "Booting the patched kernel in QEMU (TCG, AMD EPYC CPU model with SVM + nested paging)..."
 t0=$(date +%s)
@@ -24,14 +24,14 @@ echo "Machine booted and ran the demonstration in $(( $(date +%s) - t0 ))s."
 echo
 sed -n 's/^VSM-PARAM /KVM module parameter: /p' "$log" | tr -d '\r'
 echo
-sed -n '/^VSM-TEST-BEGIN vtl\/vsm_demo/,/^VSM-TEST-END/p' "$log" | tr -d '\r' |
+sed -n '/^VSM-TEST-BEGIN vsm\/vsm_demo/,/^VSM-TEST-END/p' "$log" | tr -d '\r' |
 	grep -v '^VSM-\|^Random seed' | sed 's/^# //; s/^/  /'
 echo
 echo "What a protection change costs (vtl_protection_perf $perf_args;"
 echo "ns per changed page, median of 3 runs; 'make bench' runs the full set):"
 echo "  modes: kernel = in KVM (this project), punt = exit to the VMM + ioctl per run,"
 echo "  memslot = VMM rewrites memslots (no X; first 300 changes only), floor = exit + entry"
-sed -n '/^VSM-TEST-BEGIN vtl\/vtl_protection_perf/,/^VSM-TEST-END/p' "$log" | tr -d '\r' |
+sed -n '/^VSM-TEST-BEGIN vsm\/vtl_protection_perf/,/^VSM-TEST-END/p' "$log" | tr -d '\r' |
 	sed -n '/^work /,/^VSM-TEST-END/p' | grep -v '^VSM-' | sed 's/^/  /'
 echo
 "$REPO/harness/results.py" --allow "$REPO/tests/allowlist" "qemu:$list:$log"

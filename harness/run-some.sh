@@ -1,12 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # run-some.sh qemu|bochs TEST...: the quick loop; run the named selftests
-# (paths as in tests/*.list, e.g. vtl/hv_guest_demo) on one machine.
+# (paths as in tests/*.list, e.g. x86_64/hyperv_vsm_smoke_test) on one machine.
 . "$(dirname "$0")/lib.sh"
 
 machine=$1
 shift
-[ $# -gt 0 ] || die "name the tests: make $machine T='vtl/hv_guest_demo ...'"
+[ $# -gt 0 ] || die "name the tests: make $machine T='x86_64/hyperv_vsm_smoke_test ...'"
 mkdir -p "$OUT"
 list=$OUT/some-$machine.list
 for t in "$@"; do
