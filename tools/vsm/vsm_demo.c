@@ -112,7 +112,7 @@ static void expect_sync(struct kvm_vcpu *vcpu, u64 stage)
 {
 	struct ucall uc;
 
-	TEST_ASSERT_EQ(vtl_run(vcpu, &uc, NULL), UCALL_SYNC);
+	TEST_ASSERT_EQ(vtl_run(vcpu, &uc), UCALL_SYNC);
 	TEST_ASSERT_EQ(uc.args[1], stage);
 }
 
@@ -192,7 +192,7 @@ int main(void)
 	sync_global_from_guest(vm, nr_msgs);
 	TEST_ASSERT_EQ(nr_msgs, 1);
 	printf("[host] VTL0's write never reached memory; VTL1 got %lu intercept\n", nr_msgs);
-	TEST_ASSERT_EQ(vtl_run(vcpu, &uc, NULL), UCALL_DONE);
+	TEST_ASSERT_EQ(vtl_run(vcpu, &uc), UCALL_DONE);
 	kvm_vm_free(vm);
 	printf("[host] demonstration complete\n");
 	return 0;
