@@ -28,7 +28,11 @@ for s in $(series_names); do
 			echo "check: $p needs a subject, a message that says why, and a Signed-off-by" >&2
 			fail=1
 		fi
-		./scripts/checkpatch.pl -q --strict --ignore FILE_PATH_CHANGES "$f" || fail=1
+		# lib/test_maple_tree.c redefines MT_BUG_ON() to count and report a
+		# failed check, not to crash, and every check there uses it.
+		ignore=FILE_PATH_CHANGES
+		[ "$s" != maple ] || ignore=$ignore,AVOID_BUG
+		./scripts/checkpatch.pl -q --strict --ignore "$ignore" "$f" || fail=1
 	done
 done
 
