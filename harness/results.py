@@ -131,10 +131,16 @@ class Machine:
                              self.log, re.S):
             runs[m.group(1)] = (m.group(2), int(m.group(3)),
                                 float(m.group(5)) - float(m.group(4)))
+        started = dict(re.findall(r'^VSM-TEST-START (\S+) start=(\S+)$',
+                                  self.log, re.M))
         for name, tmo in self.expected:
             suite = 'vsm' if VSM_TEST.search(name) else 'selftests'
             if name not in runs:
-                self.add(suite, name, 'fail', 'did not run (machine died?)')
+                self.add(suite, name, 'fail',
+                         'started at %ss of uptime, never finished: the '
+                         'machine hung or ran out of time' % started[name]
+                         if name in started else
+                         'did not run (machine died?)')
                 continue
             out, rc, secs = runs[name]
             if VSM_PERF.search(name):

@@ -27,6 +27,9 @@ boot_twice() {
 
 rm -f "$OUT/qemu.log" "$OUT/qemu-shadow-mmu.log" "$OUT/bochs.log" "$OUT/bochs-sw.log"
 t0=$(date +%s)
+# No machine runs past this (list_budget), so that a hang fails the run
+# inside CI's time instead of ending it: the suites take about 15 minutes.
+export VSM_DEADLINE=$((t0 + ${VSM_SUITE_MINUTES:-45} * 60))
 boot_twice run-qemu.sh "$qlist" "$OUT/qemu.log" \
 	kvm.tdp_mmu=N "$shadowlist" "$OUT/qemu-shadow-mmu.log" &
 qpid=$!
