@@ -92,7 +92,15 @@ class Machine:
         m = re.search(r'VSM-DMESG-BEGIN\n(.*?)VSM-DMESG-END(.*)', self.log, re.S)
         if not m:
             return self.log.splitlines()
-        return (m.group(1) + m.group(2)).splitlines()
+        # A machine that stalled and was booted again (run-bochs.sh): what
+        # the first boot printed counts too.
+        before = self.log.split('\nVSM-STALL', 1)[0] if self.stalls() else ''
+        before = re.sub(r'VSM-TEST-BEGIN .*?VSM-TEST-END [^\n]*\n', '',
+                        before, flags=re.S)
+        return (before + m.group(1) + m.group(2)).splitlines()
+
+    def stalls(self):
+        return re.findall(r'^VSM-STALL ?(.*)$', self.log, re.M)
 
     def parse_kunit(self, lines):
         """KTAP: "    # Subtest: <suite>", then "    ok N <case>" per case,
@@ -190,7 +198,7 @@ class Machine:
         if 'VSM-DONE' not in self.log:
             bad.insert(0, 'the run did not finish (no VSM-DONE marker)')
         boots = len(re.findall(r'^VSM-BOOTED', self.log, re.M))
-        if boots != 1:
+        if boots != 1 + len(self.stalls()):
             bad.insert(0, 'the machine booted %d times' % boots)
         self.add('kernel-log', 'no WARN/BUG/Oops/lockdep/KASAN/KFENCE',
                  'fail' if bad else 'pass', '; '.join(bad[:3]))
@@ -210,6 +218,10 @@ class Machine:
     def describe(self):
         facts = re.findall(r'^VSM-(?:PARAM|MSR) (.*)$', self.log, re.M)
         print('%s machine: %s' % (self.name, ' '.join(facts)))
+        for running in self.stalls():
+            print('%s: the emulator stalled (no output for minutes) while '
+                  'running %s, and was booted again for the tests left' %
+                  (self.name, running or 'no test'))
         for line in self.numbers:
             print('%s: %s' % (self.name, line))
 
