@@ -4,9 +4,9 @@
 # Build products live in $(VSM_CACHE), default ~/.cache/kvm-vsm.
 
 H := harness
-.PHONY: run test bench deps assemble export kernel kernel-nohv selftests check series-check qemu bochs baseline clean-cache
+.PHONY: run test bench deps assemble export kernel kernel-nohv selftests check series-check qemu bochs bochs3 baseline clean-cache
 
-test: deps kernel kernel-nohv selftests check
+test: deps bochs3 kernel kernel-nohv selftests check
 	$(H)/test.sh
 
 run: deps kernel selftests
@@ -18,6 +18,10 @@ bench: deps selftests
 
 deps:
 	$(H)/deps.sh
+
+# Bochs 3.0 from Debian trixie's source, for the Bochs machines.
+bochs3: deps
+	$(H)/build-bochs.sh
 
 assemble: deps
 	$(H)/assemble.sh
@@ -46,7 +50,7 @@ check: kernel
 
 # Quick loops: "make qemu T='x86_64/hyperv_vsm_smoke_test x86_64/hyperv_features'" runs just
 # those tests (default timeout 120 s) in QEMU; "make bochs T=..." in Bochs.
-qemu bochs: kernel selftests
+qemu bochs: bochs3 kernel selftests
 	$(H)/run-some.sh $@ $(T)
 
 # Regenerate tests/regression.list: every upstream x86 selftest that

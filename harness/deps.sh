@@ -6,7 +6,7 @@
 
 PKGS="build-essential git bc bison flex libelf-dev libssl-dev cpio xz-utils
       kmod rsync procps ccache sparse python3 busybox-static
-      qemu-system-x86 bochs bochsbios vgabios bochs-term
+      qemu-system-x86 bochsbios vgabios
       genisoimage isolinux syslinux-common util-linux gnuplot-nox
       python3-ply python3-git"
 

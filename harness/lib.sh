@@ -43,6 +43,7 @@ esac
 TOBJ=$VSM_CACHE/selftests	# selftest build output
 OUT=$VSM_CACHE/out		# initramfs, ISO, logs, results
 STATE=$VSM_CACHE/state		# stamps recording what each stage was built from
+BOCHS3_DIR=$VSM_CACHE/bochs3	# Bochs 3.0, built from source (build-bochs.sh)
 export CCACHE_DIR=${CCACHE_DIR:-${VSM_CACHE%/baseline}/ccache}
 # Relative paths in the cache key let the baseline tree hit the same cache.
 export CCACHE_BASEDIR=$VSM_CACHE

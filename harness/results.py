@@ -25,8 +25,10 @@ KSFT_SKIP = 4
 MACHINE_FACTS = {
     'qemu': ['kvm_amd.npt=Y', 'kvm.tdp_mmu=Y'],
     'qemu-shadow-mmu': ['kvm_amd.npt=Y', 'kvm.tdp_mmu=N'],
-    'bochs': ['kvm_intel.ept=Y', 'kvm_intel.spp=Y'],
+    'bochs': ['kvm_intel.ept=Y', 'kvm_intel.enable_apicv=Y',
+              'kvm_intel.spp=Y'],
     'bochs-sw': ['kvm_intel.ept=Y', 'kvm_intel.spp=N'],
+    'bochs-ryzen': ['kvm_amd.npt=Y', 'kvm.tdp_mmu=Y'],
 }
 # The VSM tests and programs (the suite they are reported in), and the VSM
 # benchmarks, whose output is reported; TAP and seeds are not.

@@ -12,11 +12,15 @@ mkdir -p "$OUT"
 initrd=$OUT/$(basename "$list" .list)-qemu.cpio.gz
 "$REPO/harness/mkinitramfs.sh" "$list" "$initrd"
 
+# QEMU_THREAD: TCG's thread model, "multi" (one host thread per vCPU, the
+# default) or "single" (all vCPUs on one thread, round-robin).
+thread=${QEMU_THREAD:-multi}
+
 # Whole-run limit: boot, plus every test's own timeout, plus slack.
 budget=$(list_budget "$list" 300)
 rm -f "$log"
 timeout --foreground -s KILL "$budget" \
-	qemu-system-x86_64 -accel tcg,thread=multi -cpu EPYC,+svm,+npt \
+	qemu-system-x86_64 -accel tcg,thread=$thread -cpu EPYC,+svm,+npt \
 	-smp "${QEMU_SMP:-2}" -m "${QEMU_MEM:-4G}" \
 	-kernel "$BZIMAGE" -initrd "$initrd" \
 	-append "$KCMDLINE" \
