@@ -12,15 +12,20 @@ mkdir -p "$OUT"
 initrd=$OUT/$(basename "$list" .list)-qemu.cpio.gz
 "$REPO/harness/mkinitramfs.sh" "$list" "$initrd"
 
-# QEMU_THREAD: TCG's thread model, "multi" (one host thread per vCPU, the
-# default) or "single" (all vCPUs on one thread, round-robin).
+# QEMU_THREAD: TCG's thread model, "multi" (a host thread per vCPU, the
+# default) or "single" (all vCPUs on one host thread, round-robin).
+# "single" was the cleaner of the two on the known flaky tests (README,
+# "Flakes"), but it changes the digest hyperv_vsm_subpage_test prints, which
+# is not understood yet; the default stays "multi" until it is.
 thread=${QEMU_THREAD:-multi}
+# QEMU: the qemu-system-x86_64 to run (Debian's, unless told otherwise).
+qemu=${QEMU:-qemu-system-x86_64}
 
 # Whole-run limit: boot, plus every test's own timeout, plus slack.
 budget=$(list_budget "$list" 300)
 rm -f "$log"
 timeout --foreground -s KILL "$budget" \
-	qemu-system-x86_64 -accel tcg,thread=$thread -cpu EPYC,+svm,+npt \
+	"$qemu" -accel tcg,thread=$thread -cpu EPYC,+svm,+npt \
 	-smp "${QEMU_SMP:-2}" -m "${QEMU_MEM:-4G}" \
 	-kernel "$BZIMAGE" -initrd "$initrd" \
 	-append "$KCMDLINE" \
