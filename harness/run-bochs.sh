@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 
 list=$1 log=$2
-# One work directory per log: two Bochs machines may run side by side.
+# One work directory per log, so that a failed boot's files stay apart.
 work=$OUT/bochs-work/$(basename "$log" .log)
 cpu=${BOCHS_CPU:-tigerlake}
 
@@ -94,9 +94,9 @@ RC
 # masking on VM entry (a guest spinning without exits kept its CPU
 # forever); this watchdog stays for whatever else may.  The longest silent
 # test (subpage_hw_teardown) prints nothing for about 4 minutes here, 9 on
-# a slower machine; fifteen minutes of silence is a stall.  Bochs is then booted once more for the
-# tests that had not finished, and results.py reports the stall.  A second
-# stall fails.
+# a slower machine; fifteen minutes of silence is a stall.  Bochs is then
+# booted once more for the tests that had not finished, and results.py
+# reports the stall.  A second stall fails.
 STALL=${BOCHS_STALL_SECONDS:-900}
 status=0
 boot "$list" "$log" || status=$?
