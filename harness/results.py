@@ -173,7 +173,8 @@ class Machine:
             elif rc != 0 or bad_sub:
                 last = [line for line in out.splitlines() if line.strip()]
                 why = bad_sub[0] if bad_sub else (last[-1] if last else '')
-                self.add(suite, name, 'fail', 'rc=%d %s' % (rc, why[:160]))
+                self.add(suite, name, 'fail', 'rc=%d %s%s' %
+                         (rc, why[:160], assertion(out)))
             else:
                 self.add(suite, name, 'pass', detail)
 
@@ -234,6 +235,21 @@ class Machine:
         self.parse_selftests()
         self.check_kernel_log(lines)
         return self.rows
+
+
+def assertion(out):
+    """The first failed assertion of a selftest's output: where, and why.
+
+    CI shows only this report, so a failure there must be readable from it.
+    """
+    m = re.search(r'^==== Test Assertion Failure ====\n'
+                  r'((?:(?!#|ok |not ok ).*\n)*)', out, re.M)
+    if not m:
+        return ''
+    keep = [line.strip() for line in m.group(1).splitlines()
+            if line.strip() and
+            not re.match(r'^\s*(\d+\s+0x|pid=|sh: addr2line)', line)]
+    return ''.join('\n         ' + line[:160] for line in keep[:4])
 
 
 def cross_check(machines):
