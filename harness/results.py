@@ -249,7 +249,7 @@ def assertion(out):
     keep = [line.strip() for line in m.group(1).splitlines()
             if line.strip() and
             not re.match(r'^\s*(\d+\s+0x|pid=|sh: addr2line)', line)]
-    return ''.join('\n         ' + line[:160] for line in keep[:4])
+    return ''.join('\n         ' + line[:160] for line in keep[:8])
 
 
 def cross_check(machines):
