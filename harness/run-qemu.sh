@@ -14,9 +14,9 @@ initrd=$OUT/$(basename "$list" .list)-qemu.cpio.gz
 
 # QEMU_THREAD: TCG's thread model, "multi" (a host thread per vCPU, the
 # default) or "single" (all vCPUs on one host thread, round-robin).
-# "single" was the cleaner of the two on the known flaky tests (README,
-# "Flakes"), but it changes the digest hyperv_vsm_subpage_test prints, which
-# is not understood yet; the default stays "multi" until it is.
+# "single" was the cleaner of the two on the known flaky tests, but there
+# QEMU delivers an interrupt it injects into a nested guest twice, which
+# fails the VSM intercept tests (README, "Flakes"); the default is "multi".
 thread=${QEMU_THREAD:-multi}
 # QEMU: the qemu-system-x86_64 to run (Debian's, unless told otherwise).
 qemu=${QEMU:-qemu-system-x86_64}
